@@ -1,0 +1,172 @@
+"""Browser forms. They only shape input; the rules live in services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.forms import modelform_factory
+from django.utils import timezone
+
+from . import kinds
+from .models import Case, Organisation, Partnership, Pause, Process, Relationship
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label: str, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=DateInput(), help_text=help_text)
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class CaseOpenForm(forms.Form):
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), label="Lead partnership")
+    pseudonym = forms.CharField(max_length=60, help_text="How the child is referred to, e.g. “Child Q”.")
+    incident_type = forms.ChoiceField(choices=Case.IncidentType.choices, widget=forms.RadioSelect)
+    incident_date = date_field("Date of the incident")
+    la_aware_date = date_field("Date the local authority became aware")
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="What happened, in a few lines. Do not include the child's name, date of birth or address.",
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+        if len(partnerships) == 1:
+            self.fields["partnership"].initial = partnerships[0]
+
+
+class CaseCloseForm(forms.Form):
+    note = forms.CharField(label="Why is the case closing?", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProcessKindForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of process", widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.key, k.label) for k in kinds.all_kinds()]
+
+
+class ProcessAddForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="Owning organisation")
+    lead = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label="Lead person",
+        help_text="Must be a member of the owning organisation.",
+    )
+    opened_on = date_field("Date opened")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note for the history")
+
+    def __init__(self, *args, kind: kinds.ProcessKind, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Organisations that usually own this kind come first.
+        owners = list(Organisation.objects.all())
+        owners.sort(key=lambda org: (org.kind not in kind.owner_kinds, org.name))
+        self.fields["owner"].queryset = Organisation.objects.all()
+        self.fields["owner"].choices = [("", "Choose an organisation")] + [(o.pk, o.name) for o in owners]
+        leads = get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("first_name")
+        self.fields["lead"].queryset = leads
+        self.fields["lead"].label_from_instance = _user_label
+
+
+def details_form_class(kind: kinds.ProcessKind):
+    model = kind.details_model_class()
+    if model is None:
+        return None
+    fields = [f.name for f in model._meta.fields if f.name != "process"]
+    widgets = {f.name: DateInput() for f in model._meta.fields if f.get_internal_type() == "DateField"}
+    return modelform_factory(model, fields=fields, widgets=widgets)
+
+
+class ProcessMoveForm(forms.Form):
+    to_stage = forms.ChoiceField(label="Move to")
+    effective_on = date_field("Date it happened", help_text="Today, unless you are recording it late.")
+    expected_stage = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why, or what happened (kept in the history)",
+    )
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = process.kind_def
+        allowed = [(s.key, s.label) for s in kind.next_stages(process.stage)]
+        allowed_keys = {key for key, _ in allowed}
+        others = [(s.key, s.label) for s in kind.stages if s.key not in allowed_keys and s.key != process.stage]
+        # Every stage is offered so that a move the kind does not allow gets its reason, not a bare refusal.
+        self.fields["to_stage"].choices = [
+            ("Next stages", allowed),
+            ("Other stages (not allowed from here)", others),
+        ]
+        self.fields["expected_stage"].initial = process.stage
+        self.fields["effective_on"].initial = timezone.localdate
+
+
+class ProcessPauseForm(forms.Form):
+    reason = forms.ChoiceField(choices=Pause.Reason.choices)
+    explanation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Explanation")
+    caused_by = forms.ModelChoiceField(
+        queryset=Process.objects.none(), required=False, label="Waiting on which process (optional)"
+    )
+    paused_on = date_field("Paused from")
+    expected_resume_on = date_field("Expected resume date", required=False)
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paused_on"].initial = timezone.localdate
+        self.fields["caused_by"].queryset = process.case.processes.exclude(pk=process.pk)
+        self.fields["caused_by"].label_from_instance = lambda p: f"{p.kind_label} ({p.stage_label})"
+
+
+class ProcessResumeForm(forms.Form):
+    resumed_on = date_field("Resumed on", help_text="Today, unless you are recording it late.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note for the history")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resumed_on"].initial = timezone.localdate
+
+
+class RelationshipForm(forms.Form):
+    kind = forms.ChoiceField(choices=Relationship.Kind.choices, widget=forms.RadioSelect, initial="waits_for")
+    from_process = forms.ModelChoiceField(queryset=Process.objects.none(), label="This process")
+    from_activity = forms.CharField(
+        required=False, max_length=120, label="What part of it", help_text="For example: publication."
+    )
+    to_process = forms.ModelChoiceField(queryset=Process.objects.none(), label="The other process")
+    awaited_stage = forms.ChoiceField(required=False, label="Waits for the other process to reach")
+    awaited_event = forms.CharField(
+        required=False, max_length=200, label="Or waits for this event", help_text="For example: sentencing."
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    agreed_by = forms.CharField(required=False, max_length=200, help_text="Who agreed it, e.g. SIO and chair.")
+    agreed_on = date_field("Date agreed", required=False)
+    review_on = date_field("Date to review it", required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        processes = case.processes.all()
+        for name in ("from_process", "to_process"):
+            self.fields[name].queryset = processes
+            self.fields[name].label_from_instance = lambda p: f"{p.kind_label} ({p.stage_label})"
+        groups, seen = [("", "No particular stage")], set()
+        for process in processes:
+            if process.kind in seen:
+                continue
+            seen.add(process.kind)
+            groups.append((process.kind_label, [(s.key, s.label) for s in process.kind_def.stages]))
+        self.fields["awaited_stage"].choices = groups
+
+
+class RelationshipEndForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why has it ended?")

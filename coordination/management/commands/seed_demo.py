@@ -1,0 +1,20 @@
+"""Load the fictional Northshire demo world once, and always show how to sign in to it."""
+
+from django.core.management.base import BaseCommand
+
+from coordination.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo partnership, people and cases (only if absent), then list the demo logins."
+
+    def handle(self, *args, **options):
+        if load_demo(stdout=self.stdout):
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        else:
+            self.stdout.write("Demo data already present; left as it is.")
+        # Printed every time, so that whoever starts the server can see how to sign in.
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in DEMO_LOGINS:
+            name, role = login.full_name, login.role_label
+            self.stdout.write(f"  {login.username:<9} {name:<18} {role:<30} {login.organisation_short_name}")

@@ -1,0 +1,147 @@
+"""Reads that span relations, built so a page costs the same number of queries however much it shows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import django_filters
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from . import access, kinds
+from .models import Case, Pause, Process, Relationship, StageChange
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Reference or pseudonym")
+    status = django_filters.ChoiceFilter(choices=Case.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(method="has_process_kind", label="Has a process of kind", empty_label="Any kind")
+
+    class Meta:
+        model = Case
+        fields = ["q", "status", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["kind"].extra["choices"] = kinds.choices()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(reference__icontains=value) | Q(pseudonym__icontains=value)) if value else queryset
+
+    def has_process_kind(self, queryset, name, value):
+        return queryset.filter(Exists(Process.objects.filter(case=OuterRef("pk"), kind=value)))
+
+
+def case_list(*, user, params) -> CaseFilter:
+    cases = (
+        access.cases_visible_to(user)
+        .select_related("partnership")
+        .prefetch_related(Prefetch("processes", queryset=Process.objects.order_by("opened_on", "id")))
+        .order_by("-opened_at", "-id")
+    )
+    return CaseFilter(params, queryset=cases)
+
+
+def case_for_page(*, user, reference: str) -> Case:
+    """The case with everything its page shows, or 404 if the user may not see it."""
+    processes = Process.objects.select_related("owner", "lead").prefetch_related(
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
+        Prefetch("pauses", queryset=Pause.objects.select_related("started_by", "ended_by", "caused_by")),
+    )
+    relationships = Relationship.objects.select_related("from_process", "to_process", "recorded_by", "ended_by")
+    cases = (
+        access.cases_visible_to(user)
+        .select_related("partnership", "opened_by", "closed_by")
+        .prefetch_related(Prefetch("processes", queryset=processes), Prefetch("relationships", queryset=relationships))
+    )
+    try:
+        case = cases.get(reference=reference)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+    # Let each relationship read the other process's history from the prefetched processes.
+    by_id = {process.pk: process for process in case.processes.all()}
+    for relationship in case.relationships.all():
+        relationship.from_process = by_id[relationship.from_process_id]
+        relationship.to_process = by_id[relationship.to_process_id]
+    return case
+
+
+def case_for_change(*, user, reference: str) -> Case:
+    try:
+        return access.cases_visible_to(user).select_related("partnership").get(reference=reference)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+
+
+def process_on_case(*, case: Case, pk: int) -> Process:
+    processes: QuerySet[Process] = case.processes.select_related("case", "case__partnership", "owner", "lead")
+    try:
+        return processes.prefetch_related(
+            Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
+            Prefetch("pauses", queryset=Pause.objects.select_related("started_by", "ended_by", "caused_by")),
+        ).get(pk=pk)
+    except Process.DoesNotExist:
+        raise Http404("No such process") from None
+
+
+def open_pause(process: Process) -> Pause | None:
+    return next((pause for pause in process.pauses.all() if pause.ended_at is None), None)
+
+
+def details_for_display(process: Process) -> list[tuple[str, object]]:
+    """The kind's own details as (label, value) pairs, in the order the model declares them."""
+    model = process.kind_def.details_model_class()
+    details = model.objects.filter(process=process).first() if model else None
+    if details is None:
+        return []
+    rows = []
+    for field in model._meta.fields:
+        if field.name == "process":
+            continue
+        value = getattr(details, field.name)
+        if field.choices:
+            value = getattr(details, f"get_{field.name}_display")()
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        rows.append((field.verbose_name, value))
+    return rows
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    on: date  # when it happened
+    recorded_at: datetime  # when someone recorded it
+    actor: object
+    action: str
+    note: str = ""
+
+    @property
+    def recorded_later(self) -> bool:
+        return timezone.localdate(self.recorded_at) != self.on
+
+
+def history_of(process: Process) -> list[HistoryEntry]:
+    """Stage moves, pauses and resumes in the order they happened (from prefetched rows)."""
+    kind = process.kind_def
+    entries = [
+        HistoryEntry(
+            on=change.effective_on,
+            recorded_at=change.changed_at,
+            actor=change.changed_by,
+            action=(
+                f"Moved from “{kind.stage_label(change.from_stage)}” to “{kind.stage_label(change.to_stage)}”"
+                if change.from_stage
+                else f"Opened at “{kind.stage_label(change.to_stage)}”"
+            ),
+            note=change.note,
+        )
+        for change in process.stage_changes.all()
+    ]
+    for pause in process.pauses.all():
+        waiting_on = f", waiting on the {pause.caused_by.kind_label}" if pause.caused_by else ""
+        action = f"Paused: {pause.get_reason_display()}{waiting_on}"
+        entries.append(HistoryEntry(pause.paused_on, pause.started_at, pause.started_by, action, pause.explanation))
+        if pause.ended_at:
+            entries.append(HistoryEntry(pause.resumed_on, pause.ended_at, pause.ended_by, "Resumed", pause.resume_note))
+    return sorted(entries, key=lambda entry: (entry.on, entry.recorded_at))

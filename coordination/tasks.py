@@ -1,0 +1,15 @@
+"""Celery tasks: thin wrappers that call plain functions, so every rule is testable without a broker."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import WorkerHeartbeat
+
+
+@shared_task
+def record_heartbeat() -> dict:
+    """Scheduled by beat every minute; the health check reports the last time a worker ran it."""
+    worker = record_heartbeat.request.hostname or "worker"
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(worker=worker, defaults={"seen_at": now})
+    return {"worker": worker, "seen_at": now.isoformat()}

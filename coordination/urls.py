@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from .views import cases, health, processes, relationships
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="case-list"), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),
+    path("cases/", cases.case_list, name="case-list"),
+    path("cases/new/", cases.case_open, name="case-open"),
+    path("cases/<str:reference>/", cases.case_detail, name="case-detail"),
+    path("cases/<str:reference>/close/", cases.case_close, name="case-close"),
+    path("cases/<str:reference>/processes/new/", processes.process_add, name="process-add"),
+    path("cases/<str:reference>/processes/<int:pk>/", processes.process_detail, name="process-detail"),
+    path("cases/<str:reference>/processes/<int:pk>/move/", processes.process_move, name="process-move"),
+    path("cases/<str:reference>/processes/<int:pk>/pause/", processes.process_pause, name="process-pause"),
+    path("cases/<str:reference>/processes/<int:pk>/resume/", processes.process_resume, name="process-resume"),
+    path(
+        "cases/<str:reference>/relationships/new/",
+        relationships.relationship_record,
+        name="relationship-record",
+    ),
+    path(
+        "cases/<str:reference>/relationships/<int:pk>/end/",
+        relationships.relationship_end,
+        name="relationship-end",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import access, selectors, services
+from ..forms import CaseCloseForm, CaseOpenForm
+from .forms import run_service
+
+CASES_PER_PAGE = 25
+
+
+@login_required
+def case_list(request):
+    case_filter = selectors.case_list(user=request.user, params=request.GET)
+    page = Paginator(case_filter.qs, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "filter": case_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "may_open_case": access.partnerships_managed_by(request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request):
+    partnerships = list(access.partnerships_managed_by(request.user))
+    if not partnerships:
+        return render(request, "403.html", {"message": "Only partnership managers can open a case."}, status=403)
+    form = CaseOpenForm(request.POST or None, partnerships=partnerships)
+    if request.method == "POST" and form.is_valid():
+        case = run_service(form, lambda: services.case_open(actor=request.user, **form.cleaned_data))
+        if case:
+            messages.success(request, f"Case {case.reference} opened for {case.pseudonym}.")
+            return redirect("case-detail", reference=case.reference)
+    return render(request, "cases/open.html", {"form": form})
+
+
+@login_required
+def case_detail(request, reference):
+    case = selectors.case_for_page(user=request.user, reference=reference)
+    processes = list(case.processes.all())
+    for process in processes:
+        process.open_pause = selectors.open_pause(process)
+        process.history = selectors.history_of(process)
+    relationships = list(case.relationships.all())
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "processes": processes,
+            "current_relationships": [r for r in relationships if r.is_current],
+            "ended_relationships": [r for r in relationships if not r.is_current],
+            "may_manage": access.may_manage_case(request.user, case),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request, reference):
+    case = selectors.case_for_change(user=request.user, reference=reference)
+    access.require_manage_case(request.user, case)
+    form = CaseCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        closed = run_service(form, lambda: services.case_close(actor=request.user, case=case, **form.cleaned_data))
+        if closed:
+            messages.success(request, f"Case {case.reference} closed.")
+            return redirect("case-detail", reference=case.reference)
+    return render(request, "cases/close.html", {"case": case, "form": form})

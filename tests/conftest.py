@@ -1,0 +1,71 @@
+"""The small world every test starts from, and the switches for tests that need real services.
+
+The world: a partnership whose county council is on the case (with a partnership manager and an
+agency user), and an agency that is not (with a user of its own) — the outsider later issues must
+refuse.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests import factories
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _redis_answers() -> bool:
+    url = urlparse(os.environ.get("REDIS_URL", ""))
+    if url.scheme != "redis":
+        return False
+    try:
+        with socket.create_connection((url.hostname, url.port or 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _missing_service(item) -> str | None:
+    if (
+        item.get_closest_marker("postgres")
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname"
+    if item.get_closest_marker("redis") and not _redis_answers():
+        return "needs Redis: set REDIS_URL=redis://host:6379/0 to a running server"
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        return "needs Chromium: apt-get install chromium"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_service(item)
+    if reason:
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"REQUIRE_SERVICES is set but this test {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def world(db):
+    return factories.build_world()
+
+
+@pytest.fixture
+def manager(world):
+    return world.manager
+
+
+@pytest.fixture
+def case(world):
+    return world.case
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

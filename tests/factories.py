@@ -1,0 +1,100 @@
+"""factory_boy factories and the small world the tests share."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from coordination import services
+from coordination.models import Case, Membership, Organisation, Partnership
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.OTHER
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+
+    name = factory.Sequence(lambda n: f"Partnership {n}")
+    code = factory.Sequence(lambda n: "T" + "".join(chr(65 + int(d)) for d in f"{n:03d}"))
+    local_authority = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.LOCAL_AUTHORITY)
+    icb = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.ICB)
+    police = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.POLICE_FORCE)
+
+
+def member(organisation: Organisation, role: str, **user_fields):
+    user = UserFactory(**user_fields)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def open_case(*, manager, partnership: Partnership, pseudonym: str = "Child Q", **fields) -> Case:
+    today = timezone.localdate()
+    values = {
+        "incident_type": Case.IncidentType.DEATH,
+        "incident_date": today - dt.timedelta(days=30),
+        "la_aware_date": today - dt.timedelta(days=28),
+        "summary": "A fictional incident.",
+    }
+    values.update(fields)
+    return services.case_open(actor=manager, partnership=partnership, pseudonym=pseudonym, **values)
+
+
+@dataclass
+class World:
+    partnership: Partnership
+    council: Organisation
+    outside_agency: Organisation
+    manager: object  # partnership manager of the lead partnership
+    agency_user: object  # a member of the council who is not a manager
+    outsider: object  # a member of an agency not on the case
+    case: Case
+
+
+def build_world() -> World:
+    partnership = PartnershipFactory(code="NSCP")
+    council = partnership.local_authority
+    outside_agency = OrganisationFactory(name="Elsewhere Police", kind=Organisation.Kind.POLICE_FORCE)
+    manager = member(council, Membership.Role.PARTNERSHIP_MANAGER, username="manager")
+    agency_user = member(council, Membership.Role.AGENCY_REPRESENTATIVE, username="agency")
+    outsider = member(outside_agency, Membership.Role.AGENCY_REPRESENTATIVE, username="outsider")
+    case = open_case(manager=manager, partnership=partnership)
+    return World(partnership, council, outside_agency, manager, agency_user, outsider, case)
+
+
+# The details a kind cannot do without (the rest are optional).
+REQUIRED_DETAILS = {"iopc_investigation": {"matter_type": "dsi"}}
+
+
+def add_process(world: World, kind: str, **fields):
+    fields.setdefault("owner", world.council)
+    fields.setdefault("opened_on", timezone.localdate())
+    fields.setdefault("details", REQUIRED_DETAILS.get(kind))
+    return services.process_add(actor=world.manager, case=world.case, kind=kind, **fields)
