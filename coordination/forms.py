@@ -39,8 +39,9 @@ class CaseOpenForm(forms.Form):
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partnership"].queryset = partnerships
-        if len(partnerships) == 1:
-            self.fields["partnership"].initial = partnerships[0]
+        only = list(partnerships[:2])
+        if len(only) == 1:
+            self.fields["partnership"].initial = only[0]
 
 
 class CaseCloseForm(forms.Form):
@@ -108,6 +109,9 @@ class ProcessMoveForm(forms.Form):
             ("Next stages", allowed),
             ("Other stages (not allowed from here)", others),
         ]
+        # Any stage of the kind is accepted here and the service decides, so that a page gone stale gets
+        # "someone moved it meanwhile" rather than a bare "not a valid choice".
+        self.fields["to_stage"].valid_value = kind.has_stage
         self.fields["expected_stage"].initial = process.stage
         self.fields["effective_on"].initial = timezone.localdate
 

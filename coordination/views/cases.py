@@ -32,8 +32,8 @@ def case_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_open(request):
-    partnerships = list(access.partnerships_managed_by(request.user))
-    if not partnerships:
+    partnerships = access.partnerships_managed_by(request.user)
+    if not partnerships.exists():
         return render(request, "403.html", {"message": "Only partnership managers can open a case."}, status=403)
     form = CaseOpenForm(request.POST or None, partnerships=partnerships)
     if request.method == "POST" and form.is_valid():
