@@ -76,7 +76,7 @@ class ProcessKind:
     def move_refusal(self, from_key: str, to_key: str) -> str | None:
         """Why a move is not allowed, in words for the user; None when it is allowed."""
         if not self.has_stage(to_key):
-            return f"“{to_key}” is not a stage of a {self.label}."
+            return f"“{to_key}” is not a stage of the {self.label} process."
         current, target = self._by_key[from_key], self._by_key[to_key]
         if to_key in current.next:
             return None
@@ -84,7 +84,7 @@ class ProcessKind:
             return f"The {self.short_label} is already at “{current.label}”."
         if not current.next:
             return f"The {self.short_label} has ended at “{current.label}” and cannot move on."
-        reason = f"A {self.short_label} cannot move from “{current.label}” to “{target.label}”."
+        reason = f"The {self.short_label} cannot move from “{current.label}” to “{target.label}”."
         if target.requires:
             reason += f" {target.requires}"
         allowed = " or ".join(f"“{s.label}”" for s in self.next_stages(from_key))

@@ -155,7 +155,7 @@ def process_add(
     kind_def = kinds.get(kind)
     details_model = kind_def.details_model_class()
     if details and details_model is None:
-        raise ValidationError({"details": f"A {kind_def.label} has no details of its own."})
+        raise ValidationError({"details": f"The {kind_def.label} process has no details of its own."})
     details_row = details_model(**(details or {})) if details_model else None
     if details_row is not None:
         details_row.full_clean(exclude=["process"])
@@ -348,7 +348,7 @@ def relationship_record(
         if not (awaited_stage or awaited_event.strip()):
             errors["awaited_stage"] = "Say what it waits for: a stage of the other process, or an event."
         elif awaited_stage and not to_process.kind_def.has_stage(awaited_stage):
-            errors["awaited_stage"] = f"“{awaited_stage}” is not a stage of a {to_process.kind_label}."
+            errors["awaited_stage"] = f"“{awaited_stage}” is not a stage of the {to_process.kind_label} process."
     if not reason.strip():
         errors["reason"] = "Record why: partners will review this later."
     errors.update(_not_in_future(agreed_on, "agreed_on", "date agreed"))

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that call plain functions, so every rule is testable without a broker."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
@@ -13,3 +14,9 @@ def record_heartbeat() -> dict:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(worker=worker, defaults={"seen_at": now})
     return {"worker": worker, "seen_at": now.isoformat()}
+
+
+@worker_ready.connect
+def _heartbeat_on_start(sender, **kwargs):
+    # Beat's first tick comes a minute after it starts; this shows the worker alive straight away.
+    record_heartbeat.delay()

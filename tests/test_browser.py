@@ -90,9 +90,7 @@ def test_manager_moves_an_lcspr_on_and_the_history_shows_it(world, page):
     page.get_by_role("button", name="Move to stage").click()
 
     expect(page).to_have_url(re.compile(rf"/cases/{reference}/processes/{lcspr.pk}/$"))
-    # Should read "LCSPR moved on.": the view's str.capitalize() lowercases the acronym (reported); the match
-    # ignores case until the view uses capfirst, then tighten it to the exact text.
-    expect(page.get_by_role("status")).to_have_text(re.compile(r"^LCSPR moved on\.$", re.IGNORECASE))
+    expect(page.get_by_role("status")).to_have_text("LCSPR moved on.")
     current = page.locator(".summary-list > div").filter(has_text="Current stage")
     expect(current.locator("dd strong")).to_have_text("Reviewer appointed")
     history = page.get_by_role("region", name="History")

@@ -135,10 +135,13 @@ def test_worker_runs_heartbeat_sent_through_redis(tmp_path):
                     if time.monotonic() > deadline:
                         worker.fail(f"no result for task {result.id} within {RESULT_TIMEOUT} s")
         finally:
-            # Leave no binding for the one-off queue behind in Redis; tidying must not hide the real failure.
+            # Leave nothing of the one-off queue behind in Redis; tidying must not hide the real failure.
             with contextlib.suppress(Exception), app.connection_for_write() as conn:
-                app.amqp.queues[queue](conn.default_channel).delete()
+                one_off = app.amqp.queues[queue](conn.default_channel)
+                one_off.declare()  # kombu deletes only the bindings its own connection has declared
+                one_off.delete()
 
+        result.forget()
         assert outcome["worker"] == worker.hostname, worker.output()
     assert WorkerHeartbeat.objects.filter(worker=worker.hostname).exists()
 
@@ -152,11 +155,9 @@ def test_worker_runs_heartbeat_through_filesystem_broker_without_redis(tmp_path)
         DATABASE_URL=f"sqlite:///{database}",
         DEBUG="True",
     )
-    # Run from tmp_path, not the repository: kombu keeps the filesystem transport's exchange tables in a folder
-    # named "control" relative to the working directory unless settings give it one (they do not yet).
     migrate = subprocess.run(
         [sys.executable, str(REPO_ROOT / "manage.py"), "migrate", "--noinput"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert migrate.returncode == 0, f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}"
 
@@ -165,12 +166,12 @@ def test_worker_runs_heartbeat_through_filesystem_broker_without_redis(tmp_path)
         "from coordination.tasks import record_heartbeat\n"
         f"print(json.dumps(record_heartbeat.delay().get(timeout={RESULT_TIMEOUT})))\n"
     )
-    with celery_worker(env, cwd=tmp_path, log_path=tmp_path / "worker.log") as worker:
+    with celery_worker(env, cwd=REPO_ROOT, log_path=tmp_path / "worker.log") as worker:
         worker.wait_until_ready()
         try:
             sender = subprocess.run(
                 [sys.executable, "-c", send],
-                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RESULT_TIMEOUT + 15,
+                cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=RESULT_TIMEOUT + 15,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             worker.fail(f"the sending process hung:\n{exc.stdout}\n{exc.stderr}")

@@ -216,7 +216,7 @@ def test_a_waits_for_names_what_it_waits_for_and_a_stage_of_the_other_kind(world
             awaited_stage="published",
             reason="x",
         )
-    assert "not a stage of a Criminal investigation" in str(refused.value.message_dict["awaited_stage"])
+    assert "not a stage of the Criminal investigation" in str(refused.value.message_dict["awaited_stage"])
 
 
 def test_the_awaited_stage_shows_as_reached_once_the_other_process_gets_there(world):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods
 
 from .. import access, kinds, selectors, services
@@ -105,7 +106,7 @@ def process_move(request, reference, pk):
         ProcessMoveForm,
         lambda process, data: services.process_move(actor=request.user, process=process, **data),
         "processes/move.html",
-        lambda process: f"{process.kind_def.short_label.capitalize()} moved on.",
+        lambda process: f"{capfirst(process.kind_def.short_label)} moved on.",
     )
 
 
@@ -119,7 +120,7 @@ def process_pause(request, reference, pk):
         ProcessPauseForm,
         lambda process, data: services.process_pause(actor=request.user, process=process, **data),
         "processes/pause.html",
-        lambda process: f"{process.kind_def.short_label.capitalize()} paused.",
+        lambda process: f"{capfirst(process.kind_def.short_label)} paused.",
     )
 
 
@@ -133,6 +134,6 @@ def process_resume(request, reference, pk):
         ProcessResumeForm,
         lambda process, data: services.process_resume(actor=request.user, process=process, **data),
         "processes/resume.html",
-        lambda process: f"{process.kind_def.short_label.capitalize()} resumed.",
+        lambda process: f"{capfirst(process.kind_def.short_label)} resumed.",
         form_needs_process=False,
     )
