@@ -74,6 +74,7 @@ class ProcessAddForm(forms.Form):
         owners.sort(key=lambda org: (org.kind not in kind.owner_kinds, org.name))
         self.fields["owner"].queryset = Organisation.objects.all()
         self.fields["owner"].choices = [("", "Choose an organisation")] + [(o.pk, o.name) for o in owners]
+        self.fields["opened_on"].initial = timezone.localdate
         leads = get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("first_name")
         self.fields["lead"].queryset = leads
         self.fields["lead"].label_from_instance = _user_label
@@ -142,7 +143,9 @@ class ProcessResumeForm(forms.Form):
 
 
 class RelationshipForm(forms.Form):
-    kind = forms.ChoiceField(choices=Relationship.Kind.choices, widget=forms.RadioSelect, initial="waits_for")
+    kind = forms.ChoiceField(
+        label="How they relate", choices=Relationship.Kind.choices, widget=forms.RadioSelect, initial="waits_for"
+    )
     from_process = forms.ModelChoiceField(queryset=Process.objects.none(), label="This process")
     from_activity = forms.CharField(
         required=False, max_length=120, label="What part of it", help_text="For example: publication."
