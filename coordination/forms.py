@@ -177,3 +177,42 @@ class RelationshipForm(forms.Form):
 
 class RelationshipEndForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why has it ended?")
+
+
+class CaseDatesForm(forms.Form):
+    incident_date = date_field("Date of the incident")
+    la_aware_date = date_field("Date the local authority became aware")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why are the dates being corrected?")
+
+
+class ProcessEventForm(forms.Form):
+    key = forms.ChoiceField(label="What happened")
+    occurred_on = date_field("Date it happened")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(event.key, event.label) for event in process.kind_def.events]
+        self.fields["occurred_on"].initial = timezone.localdate
+
+
+class MilestoneCompleteForm(forms.Form):
+    completed_on = date_field("Date it was met")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["completed_on"].initial = timezone.localdate
+
+
+class MilestoneExtendForm(forms.Form):
+    new_due_date = date_field("New due date")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    authorised_by = forms.CharField(max_length=200, help_text="Who authorised it, e.g. the misconduct chair.")
+    basis = forms.CharField(
+        max_length=300, label="On what basis", help_text="The power or agreement, e.g. regulation 31(3)."
+    )
+
+
+class MilestoneWaiveForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why does this milestone not apply?")

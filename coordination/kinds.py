@@ -27,6 +27,47 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Event:
+    """Something that happens in a process and starts a clock without being a stage of its own,
+    e.g. "documents supplied to the officer" in misconduct proceedings."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Timescale:
+    """The seed of a national timescale rule. Rules live in the database (TimescaleRule), where they can be
+    corrected without a release; this is what a new installation starts from.
+
+    `trigger` names where the clock starts: "case:<date field>", "stage:<stage key>", "event:<event key>"
+    or "date:<field of the kind's details>" (for a rule counted back from a planned date).
+    """
+
+    code: str
+    milestone: str
+    trigger: str
+    trigger_label: str
+    amount: int
+    unit: str  # working_days | calendar_days | weeks | months
+    force: str  # statute | statutory_guidance | guidance | local
+    source: str
+    verification: str  # V | P | U
+    source_url: str = ""
+    direction: str = "after"
+    count_trigger_day: bool = False
+    roll: str = "next"
+    completed_by_stage: str = ""
+    repeat_every: int | None = None
+    repeat_unit: str = ""
+    repeat_from: str = "due"  # the next occurrence counts from the previous one's due date, or its completion
+    repeat_until_stage: str = ""
+    alternative_group: str = ""
+    default_alternative: bool = False
+    effective_from: str = "2018-06-29"  # ISO date; the 2018 Regulations' commencement unless the source is later
+
+
+@dataclass(frozen=True)
 class ProcessKind:
     key: str
     label: str
@@ -37,6 +78,8 @@ class ProcessKind:
     owner_kinds: tuple[str, ...] = ()
     # "app_label.ModelName" of a model with a one-to-one `process` field, or None.
     details_model: str | None = None
+    events: tuple[Event, ...] = ()
+    timescales: tuple[Timescale, ...] = ()
     _by_key: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -49,6 +92,28 @@ class ProcessKind:
                 raise ValueError(f"{self.key}.{stage.key}: moves to unknown stages {sorted(unknown)}")
             if stage.closes and stage.next:
                 raise ValueError(f"{self.key}.{stage.key}: a closing stage cannot move on")
+        for timescale in self.timescales:
+            self._check_timescale(timescale)
+
+    def _check_timescale(self, timescale: Timescale) -> None:
+        source, _, key = timescale.trigger.partition(":")
+        known = {
+            "stage": self._by_key.keys(),
+            "event": {event.key for event in self.events},
+            "case": {"la_aware_date", "incident_date"},
+        }
+        if source in known and key not in known[source]:
+            raise ValueError(f"{self.key} timescale {timescale.code}: unknown trigger {timescale.trigger}")
+        if source not in known and source != "date":
+            raise ValueError(
+                f"{self.key} timescale {timescale.code}: trigger must start case:, stage:, event: or date:"
+            )
+        for stage_key in (timescale.completed_by_stage, timescale.repeat_until_stage):
+            if stage_key and stage_key not in self._by_key:
+                raise ValueError(f"{self.key} timescale {timescale.code}: unknown stage {stage_key}")
+
+    def event_label(self, key: str) -> str:
+        return next((event.label for event in self.events if event.key == key), key)
 
     @property
     def first_stage(self) -> Stage:

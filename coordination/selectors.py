@@ -8,8 +8,19 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from . import access, kinds
-from .models import Case, Pause, Process, Relationship, StageChange
+from . import access, clock, kinds
+from .models import (
+    Case,
+    ClosureDay,
+    Milestone,
+    MilestoneAdjustment,
+    Organisation,
+    Pause,
+    Process,
+    Relationship,
+    StageChange,
+    TimescaleRule,
+)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -43,11 +54,21 @@ def case_list(*, user, params) -> CaseFilter:
     return CaseFilter(params, queryset=cases)
 
 
+def _milestones_prefetch() -> Prefetch:
+    return Prefetch(
+        "milestones",
+        queryset=Milestone.objects.select_related("rule", "completed_by", "waived_by").prefetch_related(
+            Prefetch("adjustments", queryset=MilestoneAdjustment.objects.select_related("recorded_by", "pause"))
+        ),
+    )
+
+
 def case_for_page(*, user, reference: str) -> Case:
     """The case with everything its page shows, or 404 if the user may not see it."""
     processes = Process.objects.select_related("owner", "lead").prefetch_related(
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
         Prefetch("pauses", queryset=Pause.objects.select_related("started_by", "ended_by", "caused_by")),
+        _milestones_prefetch(),
     )
     relationships = Relationship.objects.select_related("from_process", "to_process", "recorded_by", "ended_by")
     cases = (
@@ -80,6 +101,7 @@ def process_on_case(*, case: Case, pk: int) -> Process:
         return processes.prefetch_related(
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch("pauses", queryset=Pause.objects.select_related("started_by", "ended_by", "caused_by")),
+            _milestones_prefetch(),
         ).get(pk=pk)
     except Process.DoesNotExist:
         raise Http404("No such process") from None
@@ -145,3 +167,102 @@ def history_of(process: Process) -> list[HistoryEntry]:
         if pause.ended_at:
             entries.append(HistoryEntry(pause.resumed_on, pause.ended_at, pause.ended_by, "Resumed", pause.resume_note))
     return sorted(entries, key=lambda entry: (entry.on, entry.recorded_at))
+
+
+# --- Milestones ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone: Milestone
+    status: clock.Status
+
+
+def closures_by_partnership() -> dict[int | None, dict[date, str]]:
+    """Closure days for every partnership at once (one query), national ones merged into each."""
+    national: dict[date, str] = {}
+    local: dict[int, dict[date, str]] = {}
+    for day in ClosureDay.objects.all():
+        (national if day.partnership_id is None else local.setdefault(day.partnership_id, {}))[day.date] = day.name
+    return {None: national} | {pk: {**national, **days} for pk, days in local.items()}
+
+
+def milestone_rows(process: Process, *, closures: dict[date, str] | None = None) -> list[MilestoneRow]:
+    """The process's milestones (prefetched) with their status today, soonest first."""
+    today = timezone.localdate()
+    closures = closures if closures is not None else clock.closures_for(process.case.partnership)
+    paused = process.status == Process.Status.PAUSED
+    rows = [
+        MilestoneRow(m, clock.status_of(m, today=today, process_paused=paused, closures=closures))
+        for m in process.milestones.all()
+    ]
+    return sorted(rows, key=lambda row: (not row.milestone.is_open, row.milestone.due_date))
+
+
+class DeadlineFilter(django_filters.FilterSet):
+    SHOW_CHOICES = (("attention", "Overdue and due soon"), ("open", "Every open deadline"))
+    SORT_CHOICES = (("due", "Due date, soonest first"), ("-due", "Due date, latest first"))
+
+    q = django_filters.CharFilter(method="search", label="Case reference or pseudonym")
+    kind = django_filters.ChoiceFilter(field_name="process__kind", label="Process", empty_label="Any process")
+    agency = django_filters.ModelChoiceFilter(
+        field_name="process__owner", queryset=Organisation.objects.all(), label="Agency", empty_label="Any agency"
+    )
+    force = django_filters.ChoiceFilter(
+        field_name="rule__force", choices=TimescaleRule.Force.choices, label="Force", empty_label="Any force"
+    )
+    show = django_filters.ChoiceFilter(method="limit", choices=SHOW_CHOICES, empty_label=None, label="Show")
+    sort = django_filters.ChoiceFilter(method="order", choices=SORT_CHOICES, empty_label=None, label="Sort")
+
+    class Meta:
+        model = Milestone
+        fields = ["q", "kind", "agency", "force", "show", "sort"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        data.setdefault("show", "attention")
+        data.setdefault("sort", "due")
+        super().__init__(data, *args, **kwargs)
+        self.filters["kind"].extra["choices"] = kinds.choices()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(process__case__reference__icontains=value) | Q(process__case__pseudonym__icontains=value)
+        )
+
+    def limit(self, queryset, name, value):
+        if value == "attention":
+            return queryset.filter(due_date__lte=clock.due_soon_horizon(timezone.localdate(), clock.closures_for(None)))
+        return queryset
+
+    def order(self, queryset, name, value):
+        return queryset.order_by("-due_date" if value == "-due" else "due_date", "id")
+
+
+def deadlines(*, user, params) -> DeadlineFilter:
+    """Open milestones on open processes of the cases the user may see."""
+    milestones = (
+        Milestone.objects.filter(clock.OPEN, process__case__in=access.cases_visible_to(user))
+        .exclude(process__status=Process.Status.CLOSED)
+        .select_related("rule", "process", "process__case", "process__owner")
+    )
+    return DeadlineFilter(params, queryset=milestones)
+
+
+def deadline_rows(milestones, closures: dict[int | None, dict[date, str]]) -> list[MilestoneRow]:
+    today = timezone.localdate()
+    return [
+        MilestoneRow(
+            m,
+            clock.status_of(
+                m,
+                today=today,
+                process_paused=m.process.status == Process.Status.PAUSED,
+                closures=closures.get(m.process.case.partnership_id, closures[None]),
+            ),
+        )
+        for m in milestones
+    ]

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, kinds
+from . import access, clock, kinds
 from .models import (
     Case,
     CaseReferenceCounter,
@@ -91,6 +91,45 @@ def case_open(
         opened_at=now,
         opened_by=actor,
     )
+
+
+@transaction.atomic
+def case_correct_dates(*, actor, case: Case, incident_date: date, la_aware_date: date, reason: str) -> Case:
+    """Correct the dates the clocks start from; every milestone they started is recomputed, and the
+    correction is kept on each milestone it moved."""
+    access.require_manage_case(actor, case)
+    case = _locked_open_case(case)
+    errors = {
+        **_not_in_future(incident_date, "incident_date", "incident date"),
+        **_not_in_future(la_aware_date, "la_aware_date", "date the local authority became aware"),
+    }
+    if la_aware_date < incident_date:
+        errors["la_aware_date"] = "The local authority cannot have become aware before the incident happened."
+    if not reason.strip():
+        errors["reason"] = "Say why the dates are being corrected."
+    if errors:
+        raise ValidationError(errors)
+    case.incident_date, case.la_aware_date = incident_date, la_aware_date
+    case.save(update_fields=["incident_date", "la_aware_date"])
+    clock.sync_case(actor=actor, case=case)
+    return case
+
+
+@transaction.atomic
+def process_details_update(*, actor, process: Process, details: dict) -> Process:
+    """Change a kind's own details (e.g. the LCSPR's planned publication date); clocks counted from them move."""
+    access.require_manage_case(actor, process.case)
+    process = _locked(process)
+    model = process.kind_def.details_model_class()
+    if model is None:
+        raise ValidationError(f"The {process.kind_label} process has no details of its own.")
+    row, _ = model.objects.get_or_create(process=process, defaults={})
+    for field, value in details.items():
+        setattr(row, field, value)
+    row.full_clean()
+    row.save()
+    clock.sync_process(actor=actor, process=process)
+    return process
 
 
 @transaction.atomic
@@ -184,6 +223,7 @@ def process_add(
     if details_row is not None:
         details_row.process = process
         details_row.save()
+    clock.sync_process(actor=actor, process=process)
     return process
 
 
@@ -242,6 +282,7 @@ def process_move(
         process.closed_on = effective_on
         fields += ["status", "closed_on"]
     process.save(update_fields=fields)
+    clock.sync_process(actor=actor, process=process)
     return process
 
 
@@ -313,6 +354,8 @@ def process_resume(*, actor, process: Process, note: str = "", resumed_on: date 
     pause.save(update_fields=["resumed_on", "ended_at", "ended_by", "resume_note"])
     process.status = Process.Status.ACTIVE
     process.save(update_fields=["status"])
+    clock.apply_pause(actor=actor, process=process, pause=pause)
+    clock.sync_process(actor=actor, process=process)
     return pause
 
 

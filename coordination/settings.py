@@ -112,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "case-list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Locale: the law's dates are England's --------------------------------------------------------
@@ -120,6 +120,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+
+# --- The statutory clock -------------------------------------------------------------------------
+# A milestone is "due soon" when it falls due within this many working days.
+DUE_SOON_WORKING_DAYS = envint("DUE_SOON_WORKING_DAYS", 5)
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

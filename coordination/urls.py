@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
-from .views import cases, health, processes, relationships
+from .views import calendar, cases, dashboard, health, milestones, processes, relationships
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="case-list"), name="home"),
+    path("", dashboard.deadlines, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
@@ -14,11 +13,19 @@ urlpatterns = [
     path("cases/new/", cases.case_open, name="case-open"),
     path("cases/<str:reference>/", cases.case_detail, name="case-detail"),
     path("cases/<str:reference>/close/", cases.case_close, name="case-close"),
+    path("cases/<str:reference>/dates/", cases.case_dates, name="case-dates"),
     path("cases/<str:reference>/processes/new/", processes.process_add, name="process-add"),
     path("cases/<str:reference>/processes/<int:pk>/", processes.process_detail, name="process-detail"),
     path("cases/<str:reference>/processes/<int:pk>/move/", processes.process_move, name="process-move"),
     path("cases/<str:reference>/processes/<int:pk>/pause/", processes.process_pause, name="process-pause"),
     path("cases/<str:reference>/processes/<int:pk>/resume/", processes.process_resume, name="process-resume"),
+    path("cases/<str:reference>/processes/<int:pk>/events/new/", processes.process_event, name="process-event"),
+    path("cases/<str:reference>/processes/<int:pk>/details/", processes.process_details, name="process-details"),
+    path(
+        "cases/<str:reference>/milestones/<int:pk>/<str:action>/",
+        milestones.milestone_action,
+        name="milestone-action",
+    ),
     path(
         "cases/<str:reference>/relationships/new/",
         relationships.relationship_record,
@@ -30,4 +37,10 @@ urlpatterns = [
         name="relationship-end",
     ),
     path("admin/", admin.site.urls),
+]
+
+# Calendar feed: the settings page, and the secret address calendar clients fetch without signing in.
+urlpatterns += [
+    path("calendar/", calendar.calendar_settings, name="calendar-settings"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
 ]

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from coordination import services
+from coordination import clock, services
 from coordination.models import Case, Membership, Organisation, Partnership
 
 PASSWORD = "correct-horse-battery-staple"
@@ -79,6 +79,8 @@ class World:
 
 
 def build_world() -> World:
+    # Transactional tests empty every table afterwards, the seeded national rules included.
+    clock.seed_national_rules()
     partnership = PartnershipFactory(code="NSCP")
     council = partnership.local_authority
     outside_agency = OrganisationFactory(name="Elsewhere Police", kind=Organisation.Kind.POLICE_FORCE)

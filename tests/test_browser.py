@@ -57,6 +57,9 @@ def sign_in(page, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # Signing in lands on the deadlines dashboard; the case list is one click away.
+    expect(page.get_by_role("heading", name="Deadlines", level=1)).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
     expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
 

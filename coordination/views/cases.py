@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import access, selectors, services
-from ..forms import CaseCloseForm, CaseOpenForm
+from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
 from .forms import run_service
 
 CASES_PER_PAGE = 25
@@ -48,7 +48,11 @@ def case_open(request):
 def case_detail(request, reference):
     case = selectors.case_for_page(user=request.user, reference=reference)
     processes = list(case.processes.all())
+    closures = selectors.closures_by_partnership()
     for process in processes:
+        process.milestone_rows = selectors.milestone_rows(
+            process, closures=closures.get(case.partnership_id, closures[None])
+        )
         process.open_pause = selectors.open_pause(process)
         process.history = selectors.history_of(process)
     relationships = list(case.relationships.all())
@@ -77,3 +81,20 @@ def case_close(request, reference):
             messages.success(request, f"Case {case.reference} closed.")
             return redirect("case-detail", reference=case.reference)
     return render(request, "cases/close.html", {"case": case, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_dates(request, reference):
+    case = selectors.case_for_change(user=request.user, reference=reference)
+    access.require_manage_case(request.user, case)
+    initial = {"incident_date": case.incident_date, "la_aware_date": case.la_aware_date}
+    form = CaseDatesForm(request.POST or None, initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(form, lambda: services.case_correct_dates(actor=request.user, case=case, **form.cleaned_data))
+    ):
+        messages.success(request, "Dates corrected; the deadlines counted from them have been recomputed.")
+        return redirect("case-detail", reference=case.reference)
+    return render(request, "cases/dates.html", {"case": case, "form": form})

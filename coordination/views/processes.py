@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods
 
-from .. import access, kinds, selectors, services
+from .. import access, clock, kinds, selectors, services
 from ..forms import (
     ProcessAddForm,
+    ProcessEventForm,
     ProcessKindForm,
     ProcessMoveForm,
     ProcessPauseForm,
@@ -72,6 +74,7 @@ def process_detail(request, reference, pk):
         "case": case,
         "process": process,
         "details": selectors.details_for_display(process),
+        "milestones": selectors.milestone_rows(process),
         "open_pause": selectors.open_pause(process),
         "may_manage": may_manage,
     }
@@ -79,6 +82,8 @@ def process_detail(request, reference, pk):
         context["move_form"] = ProcessMoveForm(process=process)
         context["pause_form"] = ProcessPauseForm(process=process)
         context["resume_form"] = ProcessResumeForm()
+        if process.kind_def.events:
+            context["event_form"] = ProcessEventForm(process=process)
     return render(request, "processes/detail.html", context)
 
 
@@ -137,3 +142,40 @@ def process_resume(request, reference, pk):
         lambda process: f"{capfirst(process.kind_def.short_label)} resumed.",
         form_needs_process=False,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_event(request, reference, pk):
+    return _process_action(
+        request,
+        reference,
+        pk,
+        ProcessEventForm,
+        lambda process, data: clock.process_record_event(actor=request.user, process=process, **data),
+        "processes/event.html",
+        lambda process: "Event recorded; its deadlines are on the process page.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_details(request, reference, pk):
+    case, process = _case_and_process(request, reference, pk)
+    access.require_manage_case(request.user, case)
+    form_class = details_form_class(process.kind_def)
+    if form_class is None:
+        raise Http404("This kind of process has no details")
+    instance = process.kind_def.details_model_class().objects.filter(process=process).first()
+    form = form_class(request.POST or None, instance=instance)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.process_details_update(actor=request.user, process=process, details=form.cleaned_data),
+        )
+    ):
+        messages.success(request, "Details saved; deadlines counted from them have been recomputed.")
+        return redirect("process-detail", reference=case.reference, pk=process.pk)
+    return render(request, "processes/details.html", {"case": case, "process": process, "form": form})

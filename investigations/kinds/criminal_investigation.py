@@ -1,6 +1,18 @@
-"""Criminal investigation and prosecution (CPS charging; Custody Time Limits Regulations 1987)."""
+"""Criminal investigation and prosecution (CPS charging; Custody Time Limits Regulations 1987).
 
-from coordination.kinds import ProcessKind, Stage, register
+Timescales are seeds for the TimescaleRule table (DOMAIN.md §1D); they are corrected there, not here. Custody time
+limits do not count the day custody began and, expiring on a non-working day, move to the day before (K2: CTL Regs
+1987 reg 2(4)-(5)). They run only while a defendant is remanded in custody (the details' remanded_in_custody);
+the court may extend them.
+"""
+
+from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
+
+_CTL_SOURCE = (
+    "Prosecution of Offences (Custody Time Limits) Regulations 1987 (SI 1987/299); Prosecution of Offences Act 1985 "
+    "s22; counting per reg 2(4)-(5)"
+)
+_CTL_URL = "https://www.inbrief.co.uk/court-proceedings/remand-in-custody-while-awaiting-trial/"
 
 _AFTER_CHARGE = "That follows a charge."
 
@@ -110,5 +122,50 @@ CRIMINAL_INVESTIGATION = register(
                 requires="No further action is decided before charge.",
             ),
         ),
+        events=(
+            # Recorded, with the date of the first appearance, only for a summary-only offence with the defendant
+            # remanded in custody, so the 56-day limit does not appear on every prosecution.
+            Event("remanded_for_summary_trial", "Remanded in custody for summary trial (summary-only offence)"),
+        ),
+        timescales=(
+            Timescale(
+                code="K1",
+                milestone="Trial starts (custody time limit, if the defendant is remanded in custody)",
+                trigger="stage:sent_to_crown_court",
+                trigger_label="sending to the Crown Court",
+                amount=182,
+                unit="calendar_days",
+                force="statute",
+                source=f"{_CTL_SOURCE}: 182 days from sending to the Crown Court to the start of trial",
+                verification="V",
+                source_url=_CTL_URL,
+                roll="previous",
+                completed_by_stage="trial",
+            ),
+            Timescale(
+                code="K1-56",
+                milestone="Summary trial starts (custody time limit, summary-only offence)",
+                trigger="event:remanded_for_summary_trial",
+                trigger_label="first appearance in custody",
+                amount=56,
+                unit="calendar_days",
+                force="statute",
+                source=f"{_CTL_SOURCE}: 56 days from first appearance to the start of summary trial",
+                verification="V",
+                source_url=_CTL_URL,
+                roll="previous",
+                completed_by_stage="trial",
+            ),
+        ),
     )
 )
+
+# Not seeded (considered):
+#   K1   70 days for an either-way offence tried summarily (56 if the mode of trial is decided within 56 days):
+#        which limit applies depends on when the mode of trial is decided, which no rule here can see.
+#   K2   the custody-time-limit counting rule: expressed as roll="previous" and count_trigger_day=False above.
+#   K3   charging, CPIA disclosure and trial: no fixed statutory clock tracked.
+#   K4   replies to disclosure requests between the police/CPS and the local authority or family court within
+#        14 days (2013 protocol): a clock on each request, not on the prosecution. A process can hold one
+#        milestone per rule, and DOMAIN.md §3.3 puts this "response due date" on the information-sharing request,
+#        which is where it belongs.

@@ -1,7 +1,15 @@
 """Police misconduct proceedings (Police (Conduct) Regulations 2020). Proceedings are held while criminal
-proceedings are outstanding (reg 10): that is a pause, not a stage."""
+proceedings are outstanding (reg 10): that is a pause, not a stage.
 
-from coordination.kinds import ProcessKind, Stage, register
+Timescales are seeds for the TimescaleRule table (DOMAIN.md §1C); they are corrected there, not here. The Conduct
+Regulations count "beginning with the first working day after" the trigger, so the trigger day is never counted.
+Where a stage records the fact that starts or meets a clock, the rule uses the stage rather than a second event.
+"""
+
+from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
+
+_CONDUCT_REGS = "2020-02-01"  # Police (Conduct) Regulations 2020 came into force
+_REG31 = "http://www.legislation.gov.uk/uksi/2020/4/regulation/31/made"
 
 MISCONDUCT_PROCEEDINGS = register(
     ProcessKind(
@@ -95,5 +103,136 @@ MISCONDUCT_PROCEEDINGS = register(
             Stage("appeal", "Appeal", next=("closed",), requires="An appeal follows the outcome."),
             Stage("closed", "Closed", closes=True, requires="Proceedings close after the outcome or an appeal."),
         ),
+        events=(
+            Event("allegation_came_to_attention", "Allegation first came to the appropriate authority's attention"),
+            Event("reg17_notice_given", "Written notice given to the officer (regulation 17)"),
+            Event("documents_supplied", "Documents supplied to the officer (regulations 30(1), 31(1))"),
+            Event("documents_supplied_to_chair", "Documents supplied to the chair (regulation 32(6))"),
+        ),
+        timescales=(
+            # M2 and M3 are Part 3 of the Conduct Regulations, which does not apply to investigations under Police
+            # Reform Act 2002 Sch 3 (local, directed or IOPC investigations); those run on the IOPC kind's I7.
+            Timescale(
+                code="M2",
+                milestone="Officer's representations to the investigator",
+                trigger="event:reg17_notice_given",
+                trigger_label="written notice to the officer",
+                amount=10,
+                unit="working_days",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 reg 18 (believed 10 working days, extendable by the "
+                "investigator; the 2015 predecessor, SI 2015/25 reg 20, has 10)",
+                verification="U",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M3",
+                milestone="Information to the local policing body on an investigation over 12 months "
+                "(then every 6 months)",
+                # The first period is 12 months beginning with this day, so it ends the day before the anniversary
+                # and the information falls due from the anniversary: not counting the trigger day gives that date.
+                trigger="event:allegation_came_to_attention",
+                trigger_label="allegation came to attention",
+                amount=12,
+                unit="months",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 reg 19: as soon as practicable after each period; a copy to "
+                "the officer subject to the harm test; not required where it might prejudice an investigation",
+                verification="V",
+                source_url="https://legislation.gov.uk/uksi/2020/4/regulation/19/data.html",
+                completed_by_stage="investigation_report",  # finished within the period: no information is needed
+                repeat_every=6,
+                repeat_unit="months",
+                repeat_from="due",
+                repeat_until_stage="investigation_report",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M7",
+                milestone="Officer's response to the notice of referral",
+                trigger="event:documents_supplied",
+                trigger_label="documents supplied to the officer",
+                amount=15,
+                unit="working_days",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 reg 31(1)-(3) (the chair may extend for exceptional "
+                "circumstances)",
+                verification="V",
+                source_url=_REG31,
+                completed_by_stage="officer_response",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M8",
+                milestone="Witness lists exchanged",
+                # Reaching "officer_response" is the officer complying with reg 31(2).
+                trigger="stage:officer_response",
+                trigger_label="officer's response",
+                amount=3,
+                unit="working_days",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 reg 31(4)",
+                verification="V",
+                source_url=_REG31,
+                completed_by_stage="witness_lists",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M9",
+                milestone="Misconduct pre-hearing held (when the chair decides to hold one)",
+                trigger="event:documents_supplied_to_chair",
+                trigger_label="documents supplied to the chair",
+                amount=15,
+                unit="working_days",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 reg 33(1)-(3) (the chair may extend; the officer may propose "
+                "a date up to 5 working days later). Waive it when no pre-hearing is held",
+                verification="V",
+                source_url="https://www.legislation.gov.uk/uksi/2020/4/regulation/33/made",
+                completed_by_stage="pre_hearing",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M10",
+                milestone="Misconduct hearing held",
+                trigger="stage:referred",
+                trigger_label="notice of referral",
+                amount=100,
+                unit="working_days",
+                force="statute",
+                source="Often quoted as 100 working days from the regulation 30 notice; not found in the Police "
+                "(Conduct) Regulations 2020 (reg 34 is the timing of a misconduct meeting)",
+                verification="U",
+                # DOMAIN's only address for this row is the 2009 instrument, as a historic comparison (20/30 working
+                # days): linking it here would contradict the figure, so there is no source address.
+                completed_by_stage="meeting_or_hearing",
+                effective_from=_CONDUCT_REGS,
+            ),
+            Timescale(
+                code="M12",
+                milestone="Report of findings to the appropriate authority",
+                # Reaching "outcome" (findings and outcome) is the completion of the proceedings.
+                trigger="stage:outcome",
+                trigger_label="completion of the proceedings",
+                amount=5,
+                unit="working_days",
+                force="statute",
+                source="Police (Conduct) Regulations 2020 regs 42-43 area (per a Police Federation summary); the "
+                "officer is told of the outcome and the right of appeal as soon as reasonably practicable",
+                verification="P",
+                source_url="https://polfed.org/westmids/our-work/conduct-and-performance/complaints-and-misconduct/"
+                "police-conduct-regulations-2020/outcome-of-misconduct-proceedings",
+                effective_from=_CONDUCT_REGS,
+            ),
+        ),
     )
 )
+
+# Not seeded (considered, no computable clock):
+#   M1   severity assessment, investigator and written notice "as soon as practicable" (regs 14, 15, 17).
+#   M4   investigation report and the case-to-answer decision "as soon as practicable" (regs 21, 23).
+#   M5   proceedings held while criminal proceedings are outstanding (reg 10): a pause, not a deadline.
+#   M6   notice of referral "as soon as practicable" (reg 30).
+#   M11  public notice of a hearing (regs 36, 39, 40): notice period not verified.
+#   M13  panel composition: no duration.
+#   M14  accelerated hearing (Part 5) and the Part 3A route for former officers: clocks not verified.

@@ -1,4 +1,7 @@
-"""Child death review (Children Act 2004 as amended; Child Death Review Statutory and Operational Guidance 2018)."""
+"""Child death review (Children Act 2004 as amended; Child Death Review Statutory and Operational Guidance 2018).
+
+No timescale is seeded: see the note at the end (DOMAIN.md §1F).
+"""
 
 from coordination.kinds import ProcessKind, Stage, register
 
@@ -52,3 +55,11 @@ CHILD_DEATH_REVIEW = register(
         ),
     )
 )
+
+# No events or timescales are seeded for this kind. Considered:
+#   D1  Child Death Notification to the CDOP "within 24 hours" (some local procedures; the national 2018 figure is
+#       not verified). Not seeded: 24 hours is not a day count, and turning it into 1 working day would invent a
+#       rule; the kind starts at "notified_to_cdop", so the portal holds no earlier state in which the clock could
+#       run; and the case's incident date is not always the date of death. A partnership can add a local rule.
+#   D2  joint agency response "immediate": no day count.
+#   D3  review meeting, CDOP review and NCMD analysis after the investigations: clocks not verified.

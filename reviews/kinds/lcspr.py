@@ -2,9 +2,13 @@
 
 The sub-stages follow the track in DOMAIN.md §5.1. Practitioner and family engagement may happen in
 either order, and quality assurance may send a draft back. A hold on publication is a pause, not a stage.
+Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
 """
 
-from coordination.kinds import ProcessKind, Stage, register
+from coordination.kinds import ProcessKind, Stage, Timescale, register
+
+_WT2023 = "2023-12-15"  # Working Together to Safeguard Children 2023 took effect
+_TRAFFORD = "https://www.traffordsafeguardingpartnership.org.uk/About-us/News/2020/Child-Safeguarding-Practice-Reviews-update.aspx"
 
 LCSPR = register(
     ProcessKind(
@@ -104,5 +108,51 @@ LCSPR = register(
                 requires="The review closes once its learning is disseminated.",
             ),
         ),
+        timescales=(
+            Timescale(
+                code="L9",
+                milestone="LCSPR completed and published",
+                trigger="date:decision_date",
+                trigger_label="decision to review",
+                amount=6,
+                unit="months",
+                force="statutory_guidance",
+                source="Working Together 2023 ch.5; Panel guidance for safeguarding partners. The CPS/NPCC protocol "
+                "calls it a statutory obligation, but it rests on statutory guidance",
+                verification="P",
+                source_url="https://cps.gov.uk/node/13469",
+                # A summary of improvements published instead ("summary_published") has to be marked met by hand:
+                # a rule names one completing stage.
+                completed_by_stage="published",
+                effective_from=_WT2023,
+            ),
+            Timescale(
+                code="L10",
+                milestone="Final report sent to the Panel and the Secretary of State",
+                trigger="date:planned_publication_date",
+                trigger_label="planned publication",
+                amount=7,
+                unit="working_days",
+                force="statutory_guidance",
+                source="Working Together 2023 ch.5 (wording not retrieved); advance notice confirmed by the Trafford "
+                "safeguarding partnership, the 7 working days not",
+                verification="U",
+                source_url=_TRAFFORD,
+                direction="before",
+                # Counted back, a send-by date must never move later.
+                roll="previous",
+                completed_by_stage="pre_publication_notice_sent",
+                effective_from=_WT2023,
+            ),
+        ),
     )
 )
+
+# Not seeded (considered, no computable clock):
+#   L7   criteria for the LCSPR decision (SI 2018/789 reg 11): no duration.
+#   L8   partners monitor time and quality "at regular intervals" (reg 14): no fixed interval; a partnership can
+#        add a local review reminder.
+#   L11  publication of the report or of the improvements: clock not verified (believed s16F / SI 2018/789 Part 3).
+#   L12  action plan and the partnership's yearly report: a 12-month cycle tied to the partnership's reporting
+#        year, which no field records, not a clock from publication; a deadline 12 months after publication would
+#        invent a duty.

@@ -1,6 +1,9 @@
-"""Rapid review: the partners' first look at what happened, sent to the Panel (Working Together 2023 ch.5)."""
+"""Rapid review: the partners' first look at what happened, sent to the Panel (Working Together 2023 ch.5).
 
-from coordination.kinds import ProcessKind, Stage, register
+Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
+"""
+
+from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
 
 _DECIDE = "The partners decide once the Panel has responded to the rapid review."
 _DECISIONS = (
@@ -9,6 +12,10 @@ _DECISIONS = (
     "decided_no_further_review",
     "decided_other_learning",
 )
+
+_WT2023 = "2023-12-15"  # Working Together to Safeguard Children 2023 took effect
+_L4_SOURCE = "Working Together 2023 ch.5; Panel guidance for safeguarding partners (15 working days)"
+_L4_MILESTONE = "Rapid review completed and sent to the Panel"
 
 RAPID_REVIEW = register(
     ProcessKind(
@@ -44,5 +51,70 @@ RAPID_REVIEW = register(
             Stage("decided_no_further_review", "Decided: no further review", closes=True, requires=_DECIDE),
             Stage("decided_other_learning", "Decided: other learning review", closes=True, requires=_DECIDE),
         ),
+        events=(
+            # The notification is a process of its own (serious_incident_notification), and a rule can only see
+            # its own process, so the date the notification went to the Panel is recorded again here as an event.
+            Event("notification_submitted", "Serious incident notification submitted"),
+        ),
+        timescales=(
+            # L4: sources disagree on when the 15 working days start (DOMAIN.md §1A), so there are two rules in one
+            # alternative group and each partnership chooses. The default is the notification (Cambridgeshire);
+            # the alternative counts from awareness (Trafford: "partners becoming aware"), for which the local
+            # authority's awareness date on the case stands in.
+            Timescale(
+                code="L4",
+                milestone=_L4_MILESTONE,
+                trigger="case:la_aware_date",
+                trigger_label="local authority aware",
+                amount=15,
+                unit="working_days",
+                force="guidance",
+                source=f"{_L4_SOURCE}; clock from the partners becoming aware (Trafford safeguarding partnership). "
+                "A Panel/DfE Covid-era note called it a non-statutory expectation",
+                verification="P",  # 15 WD verified, the trigger only partly
+                source_url="https://www.traffordsafeguardingpartnership.org.uk/About-us/News/2020/"
+                "Child-Safeguarding-Practice-Reviews-update.aspx",
+                completed_by_stage="submitted_to_panel",
+                alternative_group="rapid_review_start",
+                effective_from=_WT2023,
+            ),
+            Timescale(
+                code="L4-SIN",
+                milestone=_L4_MILESTONE,
+                trigger="event:notification_submitted",
+                trigger_label="notification",
+                amount=15,
+                unit="working_days",
+                force="guidance",
+                source=f"{_L4_SOURCE}; clock from the date the notification was sent to the Panel "
+                "(Cambridgeshire and Peterborough safeguarding partnership)",
+                verification="P",  # 15 WD verified, the trigger only partly
+                source_url="https://www.safeguardingcambspeterborough.org.uk/children-board/serious-case-reviews",
+                completed_by_stage="submitted_to_panel",
+                alternative_group="rapid_review_start",
+                default_alternative=True,
+                effective_from=_WT2023,
+            ),
+            Timescale(
+                code="L5",
+                milestone="Panel responds to the rapid review",
+                trigger="stage:submitted_to_panel",
+                trigger_label="submission to the Panel",
+                amount=10,
+                unit="calendar_days",
+                # "About 10 days" from one partnership's procedures; no official figure. The Panel's own clock,
+                # kept so the partners can see when to chase.
+                force="local",
+                source='Local practice (Kent partnership procedures): "about 10 days"; no official figure',
+                verification="U",
+                source_url="https://www.kscmp.org.uk/procedures/safeguarding-practice-reviews/the-scr-process",
+                completed_by_stage="panel_responded",
+            ),
+        ),
     )
 )
+
+# Not seeded (considered, no clock):
+#   L4a  a rapid review needs a prior notification and follows one unless the criteria are later found not met:
+#        a dependency, not a duration.
+#   L6   rapid review outcome recorded (three outcomes): no duration; the decision stages record it.

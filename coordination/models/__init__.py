@@ -1,0 +1,52 @@
+"""The shared shapes every agency and every kind of process plugs into, one module per concern."""
+
+from .cases import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseReferenceCounter,
+    CaseUserObjectPermission,
+    ChildIdentity,
+    ChildIdentityGroupObjectPermission,
+    ChildIdentityUserObjectPermission,
+    Pause,
+    Process,
+    ProcessDetails,
+    ProcessGroupObjectPermission,
+    ProcessUserObjectPermission,
+    Relationship,
+    StageChange,
+)
+from .clock import ClosureDay, Milestone, MilestoneAdjustment, ProcessEvent, RuleChoice, TimescaleRule
+from .notifications import CalendarFeed, Notification, ReminderSent
+from .organisations import Membership, Organisation, Partnership
+from .system import WorkerHeartbeat
+
+__all__ = [
+    "CalendarFeed",
+    "Notification",
+    "ReminderSent",
+    "ClosureDay",
+    "Milestone",
+    "MilestoneAdjustment",
+    "ProcessEvent",
+    "RuleChoice",
+    "TimescaleRule",
+    "Case",
+    "CaseGroupObjectPermission",
+    "CaseReferenceCounter",
+    "CaseUserObjectPermission",
+    "ChildIdentity",
+    "ChildIdentityGroupObjectPermission",
+    "ChildIdentityUserObjectPermission",
+    "Membership",
+    "Organisation",
+    "Partnership",
+    "Pause",
+    "Process",
+    "ProcessDetails",
+    "ProcessGroupObjectPermission",
+    "ProcessUserObjectPermission",
+    "Relationship",
+    "StageChange",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,70 @@
+"""What Parallel tells people: in-app notifications, the log that makes each reminder go out once, and
+each person's calendar feed."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from .cases import Case
+from .clock import Milestone
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        ESCALATION = "escalation", "Escalation"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=400)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.message
+
+
+class ReminderSent(models.Model):
+    """One reminder of one milestone to one person. The unique key is the claim: a dispatcher that inserts
+    the row owns the reminder, so two dispatchers, a repeated beat tick or a retry never send it twice."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40, help_text="Which reminder: before-10, before-3, due, overdue-1, escalation")
+    run = models.UUIDField(help_text="The dispatcher run that holds the claim.")
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["milestone", "recipient", "key"], name="one_reminder_per_key")]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+
+    def __str__(self):
+        return f"{self.key} of milestone {self.milestone_id} to user {self.recipient_id}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's secret iCalendar address. Revoking it gives them a new one; the old one stops working."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=_new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+    def rotate(self) -> None:
+        self.token = _new_token()
+        self.save(update_fields=["token"])
