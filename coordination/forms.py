@@ -6,7 +6,7 @@ from django.forms import modelform_factory
 from django.utils import timezone
 
 from . import kinds
-from .models import Case, Organisation, Partnership, Pause, Process, Relationship
+from .models import Case, Organisation, Partnership, Pause, Process, Relationship, TimescaleRule
 
 
 class DateInput(forms.DateInput):
@@ -216,3 +216,54 @@ class MilestoneExtendForm(forms.Form):
 
 class MilestoneWaiveForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why does this milestone not apply?")
+
+
+class LocalRuleForm(forms.ModelForm):
+    """A partnership's own timescale, e.g. agency chronology returns within 10 working days."""
+
+    trigger = forms.ChoiceField(label="The clock starts when")
+    completed_by_stage = forms.ChoiceField(label="It is met when the process reaches", required=False)
+    source_url = forms.URLField(label="Source address", required=False, assume_scheme="https", max_length=500)
+
+    class Meta:
+        model = TimescaleRule
+        fields = [
+            "milestone",
+            "trigger",
+            "trigger_label",
+            "amount",
+            "unit",
+            "direction",
+            "count_trigger_day",
+            "roll",
+            "completed_by_stage",
+            "force",
+            "source",
+            "source_url",
+            "effective_from",
+            "reminder_working_days",
+            "escalate_after_working_days",
+        ]
+        labels = {"trigger_label": "Name of the trigger in explanations", "milestone": "What must happen"}
+        help_texts = {
+            "trigger_label": "Short, e.g. “chronology requested”.",
+            "source": "Where the rule is written down.",
+        }
+        widgets = {"effective_from": DateInput()}
+
+    def __init__(self, *args, kind: kinds.ProcessKind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trigger"].choices = [("", "Choose…"), *kind.trigger_choices()]
+        self.fields["completed_by_stage"].choices = [("", "Marked met by hand")] + [
+            (s.key, s.label) for s in kind.stages
+        ]
+        self.fields["force"].choices = [
+            (TimescaleRule.Force.LOCAL, TimescaleRule.Force.LOCAL.label),
+            (TimescaleRule.Force.GUIDANCE, TimescaleRule.Force.GUIDANCE.label),
+        ]
+        self.fields["effective_from"].initial = timezone.localdate
+
+
+class ClosureDayForm(forms.Form):
+    date = date_field("Date")
+    name = forms.CharField(max_length=100, help_text="For example: Council closure day.")

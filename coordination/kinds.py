@@ -13,6 +13,7 @@ import pkgutil
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.utils.text import capfirst
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class ProcessKind:
         known = {
             "stage": self._by_key.keys(),
             "event": {event.key for event in self.events},
-            "case": {"la_aware_date", "incident_date"},
+            "case": set(CASE_TRIGGERS),
         }
         if source in known and key not in known[source]:
             raise ValueError(f"{self.key} timescale {timescale.code}: unknown trigger {timescale.trigger}")
@@ -111,6 +112,25 @@ class ProcessKind:
         for stage_key in (timescale.completed_by_stage, timescale.repeat_until_stage):
             if stage_key and stage_key not in self._by_key:
                 raise ValueError(f"{self.key} timescale {timescale.code}: unknown stage {stage_key}")
+
+    def trigger_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every place a clock of this kind can start, grouped for a select box."""
+        groups = [
+            ("The case", [(f"case:{key}", label) for key, label in CASE_TRIGGERS.items()]),
+            ("Reaching a stage", [(f"stage:{stage.key}", stage.label) for stage in self.stages]),
+        ]
+        if self.events:
+            groups.append(("An event", [(f"event:{event.key}", event.label) for event in self.events]))
+        model = self.details_model_class()
+        if model is not None:
+            dates = [
+                (f"date:{f.name}", capfirst(f.verbose_name))
+                for f in model._meta.fields
+                if f.get_internal_type() == "DateField"
+            ]
+            if dates:
+                groups.append((f"A date in the {self.short_label}'s details", dates))
+        return groups
 
     def event_label(self, key: str) -> str:
         return next((event.label for event in self.events if event.key == key), key)
@@ -158,6 +178,9 @@ class ProcessKind:
     def details_model_class(self):
         return apps.get_model(self.details_model) if self.details_model else None
 
+
+# Dates on the case that a clock may start from.
+CASE_TRIGGERS = {"la_aware_date": "Local authority became aware", "incident_date": "Date of the incident"}
 
 _registry: dict[str, ProcessKind] = {}
 

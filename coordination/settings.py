@@ -151,6 +151,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parallel <parallel@localhost>")
+# Where links in e-mails point: the address people use to reach Parallel, without a trailing slash.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -177,6 +179,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "coordination.tasks.record_heartbeat", "schedule": 60.0},
+    # Works out from the milestones what is due, so a missed or repeated tick changes nothing.
+    # Ticks a stopped worker missed expire rather than pile up in the broker.
+    "dispatch-reminders": {
+        "task": "coordination.tasks.dispatch_reminders",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
 }
 
 # --- Production hardening (DEBUG off) --------------------------------------------------------------

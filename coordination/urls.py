@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calendar, cases, dashboard, health, milestones, processes, relationships
+from .views import calendar, cases, dashboard, health, milestones, processes, relationships, timescales
 
 urlpatterns = [
     path("", dashboard.deadlines, name="home"),
@@ -36,6 +36,10 @@ urlpatterns = [
         relationships.relationship_end,
         name="relationship-end",
     ),
+    path("timescales/", timescales.timescales, name="timescales"),
+    path("timescales/new/", timescales.local_rule_add, name="timescale-add"),
+    path("timescales/choose/", timescales.alternative_choose, name="timescale-choose"),
+    path("timescales/closures/", timescales.closure_add, name="closure-add"),
     path("admin/", admin.site.urls),
 ]
 
