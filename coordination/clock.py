@@ -29,7 +29,16 @@ from .models import (
     RuleChoice,
     TimescaleRule,
 )
-from .working_days import Direction, DueDate, Roll, Unit, add_working_days, compute_due, working_days_between
+from .working_days import (
+    Direction,
+    DueDate,
+    Roll,
+    Unit,
+    add_working_days,
+    compute_due,
+    is_working_day,
+    working_days_between,
+)
 
 
 class Status(StrEnum):
@@ -165,7 +174,15 @@ def _shift_for_pause(milestone: Milestone, due: dt.date, pause: Pause, closures)
     _, unit = _period(milestone.rule, milestone.occurrence)
     if unit == Unit.WORKING_DAYS:
         return add_working_days(due, working_days_between(start, pause.resumed_on, closures), closures)
-    return due + dt.timedelta(days=(pause.resumed_on - start).days)
+    return _roll(due + dt.timedelta(days=(pause.resumed_on - start).days), Roll(milestone.rule.roll), closures)
+
+
+def _roll(day: dt.date, roll: Roll, closures) -> dt.date:
+    """A calendar date that lands on a non-working day moves as the rule says."""
+    step = {Roll.NEXT: 1, Roll.PREVIOUS: -1}.get(roll)
+    while step and not is_working_day(day, closures):
+        day += dt.timedelta(days=step)
+    return day
 
 
 def _replay(milestone: Milestone, closures) -> dt.date:

@@ -220,3 +220,15 @@ def test_met_late_and_waived_statuses(world, case):
     other = add_process(world, "serious_incident_notification", opened_on=D(2026, 12, 21))
     waived = clock.milestone_waive(actor=world.manager, milestone=milestone(other), reason="Criteria not met.")
     assert clock.status_of(waived, today=D(2027, 1, 4), process_paused=False) == Status.WAIVED
+
+
+def test_a_calendar_day_deadline_moved_by_a_pause_onto_a_weekend_rolls_as_its_rule_says(world, case):
+    rule(amount=10, unit="calendar_days")
+    process = add_process(world, "serious_incident_notification", opened_on=D(2026, 12, 21))
+    assert milestone(process).due_date == D(2026, 12, 31)
+    services.process_pause(
+        actor=world.manager, process=process, reason="other", explanation="Held.", paused_on=D(2026, 12, 28)
+    )
+    services.process_resume(actor=world.manager, process=process, resumed_on=D(2026, 12, 30))
+    # Two days later is Sat 2 Jan 2027, which rolls to the next working day.
+    assert milestone(process).due_date == D(2027, 1, 4)

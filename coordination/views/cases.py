@@ -53,6 +53,7 @@ def case_detail(request, reference):
         process.milestone_rows = selectors.milestone_rows(
             process, closures=closures.get(case.partnership_id, closures[None])
         )
+        process.open_milestone_rows = [row for row in process.milestone_rows if row.milestone.is_open]
         process.open_pause = selectors.open_pause(process)
         process.history = selectors.history_of(process)
     relationships = list(case.relationships.all())
