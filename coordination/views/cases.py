@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .. import access, selectors, services
 from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
+from ..timeline import build_timeline
 from .forms import run_service
 
 CASES_PER_PAGE = 25
@@ -57,12 +59,16 @@ def case_detail(request, reference):
         process.open_pause = selectors.open_pause(process)
         process.history = selectors.history_of(process)
     relationships = list(case.relationships.all())
+    timeline = build_timeline(
+        processes=processes, relationships=relationships, today=timezone.localdate(), incident_date=case.incident_date
+    )
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
             "processes": processes,
+            "timeline": timeline,
             "current_relationships": [r for r in relationships if r.is_current],
             "ended_relationships": [r for r in relationships if not r.is_current],
             "may_manage": access.may_manage_case(request.user, case),
