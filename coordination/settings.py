@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "coordination.context_processors.notifications",
             ],
         },
     },
@@ -150,9 +151,10 @@ else:
     # With no mail server configured, messages are written to files so they can be read.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)  # a hung mail server must not hold a reminder run for long
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parallel <parallel@localhost>")
 # Where links in e-mails point: the address people use to reach Parallel, without a trailing slash.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

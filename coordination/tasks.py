@@ -1,9 +1,12 @@
 """Celery tasks: thin wrappers that call plain functions, so every rule is testable without a broker."""
 
+from dataclasses import asdict
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.utils import timezone
 
+from . import reminders
 from .models import WorkerHeartbeat
 
 
@@ -20,3 +23,9 @@ def record_heartbeat() -> dict:
 def _heartbeat_on_start(sender, **kwargs):
     # Beat's first tick comes a minute after it starts; this shows the worker alive straight away.
     record_heartbeat.delay()
+
+
+@shared_task
+def dispatch_reminders() -> dict:
+    """Scheduled by beat every 15 minutes. The state lives in the database, so a repeat or retry is harmless."""
+    return asdict(reminders.dispatch())

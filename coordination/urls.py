@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calendar, cases, dashboard, health, milestones, processes, relationships, timescales
+from .views import (
+    calendar,
+    cases,
+    dashboard,
+    health,
+    milestones,
+    notifications,
+    processes,
+    relationships,
+    timescales,
+)
 
 urlpatterns = [
     path("", dashboard.deadlines, name="home"),
@@ -36,6 +46,8 @@ urlpatterns = [
         relationships.relationship_end,
         name="relationship-end",
     ),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications-read"),
     path("timescales/", timescales.timescales, name="timescales"),
     path("timescales/new/", timescales.local_rule_add, name="timescale-add"),
     path("timescales/choose/", timescales.alternative_choose, name="timescale-choose"),
