@@ -27,6 +27,7 @@ from .models import (
     Process,
     ProcessEvent,
     RuleChoice,
+    StageChange,
     TimescaleRule,
 )
 from .working_days import (
@@ -136,6 +137,15 @@ def trigger_date(process: Process, trigger: str) -> dt.date | None:
         # The latest record wins: recording an event again is how its date is corrected.
         latest = process.events.filter(key=key).order_by("-recorded_at", "-id").first()
         return latest.occurred_on if latest else None
+    if source == "process":
+        # Another process on the same case reaching a stage, e.g. the rapid review counts from the notification.
+        kind, _, stage = key.partition(":")
+        first = (
+            StageChange.objects.filter(process__case_id=process.case_id, process__kind=kind, to_stage=stage)
+            .order_by("effective_on", "id")
+            .first()
+        )
+        return first.effective_on if first else None
     if source == "date":
         model = process.kind_def.details_model_class()
         details = model.objects.filter(process=process).first() if model else None

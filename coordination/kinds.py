@@ -105,7 +105,9 @@ class ProcessKind:
         }
         if source in known and key not in known[source]:
             raise ValueError(f"{self.key} timescale {timescale.code}: unknown trigger {timescale.trigger}")
-        if source not in known and source != "date":
+        if source == "process" and len(key.split(":")) != 2:
+            raise ValueError(f"{self.key} timescale {timescale.code}: write process:<kind>:<stage>")
+        if source not in known and source not in ("date", "process"):
             raise ValueError(
                 f"{self.key} timescale {timescale.code}: trigger must start case:, stage:, event: or date:"
             )
@@ -121,6 +123,10 @@ class ProcessKind:
         ]
         if self.events:
             groups.append(("An event", [(f"event:{event.key}", event.label) for event in self.events]))
+        for other in all_kinds():
+            if other.key != self.key:
+                stages = [(f"process:{other.key}:{stage.key}", stage.label) for stage in other.stages]
+                groups.append((f"The case's {other.label.lower()} reaching", stages))
         model = self.details_model_class()
         if model is not None:
             dates = [

@@ -282,7 +282,8 @@ def process_move(
         process.closed_on = effective_on
         fields += ["status", "closed_on"]
     process.save(update_fields=fields)
-    clock.sync_process(actor=actor, process=process)
+    # Another process's clock may start from this stage (the rapid review from the notification).
+    clock.sync_case(actor=actor, case=process.case)
     return process
 
 

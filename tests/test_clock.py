@@ -232,3 +232,20 @@ def test_a_calendar_day_deadline_moved_by_a_pause_onto_a_weekend_rolls_as_its_ru
     services.process_resume(actor=world.manager, process=process, resumed_on=D(2026, 12, 30))
     # Two days later is Sat 2 Jan 2027, which rolls to the next working day.
     assert milestone(process).due_date == D(2027, 1, 4)
+
+
+def test_the_rapid_review_counts_15_working_days_from_the_notification_by_default(world, case):
+    """The issue's own example, worked out by hand: 22, 23, 24, 29, 30, 31 Dec, 4-8 and 11-14 Jan."""
+    notification = add_process(world, "serious_incident_notification", opened_on=D(2026, 12, 21))
+    review = add_process(world, "rapid_review", opened_on=D(2026, 12, 21))
+    assert not review.milestones.filter(rule__code="L4-SIN").exists()
+    services.process_move(
+        actor=world.manager, process=notification, to_stage="notified", expected_stage="incident_identified",
+        effective_on=D(2026, 12, 21),
+    )  # fmt: skip
+    m = review.milestones.get(rule__code="L4-SIN")
+    assert m.due_date == D(2027, 1, 14)
+    assert m.explanation.startswith(
+        "15 working days after 21 Dec 2026 (notification), skipping 25 and 28 Dec and 1 Jan"
+    )
+    assert not review.milestones.filter(rule__code="L4").exists()  # the alternative from awareness

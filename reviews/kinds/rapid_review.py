@@ -3,7 +3,7 @@
 Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
 """
 
-from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
+from coordination.kinds import ProcessKind, Stage, Timescale, register
 
 _DECIDE = "The partners decide once the Panel has responded to the rapid review."
 _DECISIONS = (
@@ -51,11 +51,6 @@ RAPID_REVIEW = register(
             Stage("decided_no_further_review", "Decided: no further review", closes=True, requires=_DECIDE),
             Stage("decided_other_learning", "Decided: other learning review", closes=True, requires=_DECIDE),
         ),
-        events=(
-            # The notification is a process of its own (serious_incident_notification), and a rule can only see
-            # its own process, so the date the notification went to the Panel is recorded again here as an event.
-            Event("notification_submitted", "Serious incident notification submitted"),
-        ),
         timescales=(
             # L4: sources disagree on when the 15 working days start (DOMAIN.md §1A), so there are two rules in one
             # alternative group and each partnership chooses. The default is the notification (Cambridgeshire);
@@ -81,7 +76,8 @@ RAPID_REVIEW = register(
             Timescale(
                 code="L4-SIN",
                 milestone=_L4_MILESTONE,
-                trigger="event:notification_submitted",
+                # The notification is a process of its own: its clock starts when that process reaches "notified".
+                trigger="process:serious_incident_notification:notified",
                 trigger_label="notification",
                 amount=15,
                 unit="working_days",
