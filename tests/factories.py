@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from coordination import clock, services
-from coordination.models import Case, Membership, Organisation, Partnership
+from coordination.models import Case, Membership, Organisation, Partnership, TimescaleRule
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -100,3 +100,25 @@ def add_process(world: World, kind: str, **fields):
     fields.setdefault("opened_on", timezone.localdate())
     fields.setdefault("details", REQUIRED_DETAILS.get(kind))
     return services.process_add(actor=world.manager, case=world.case, kind=kind, **fields)
+
+
+def test_rule(**fields):
+    """A national timescale rule of the test's own, so a test does not depend on the seeded ones."""
+    values = {
+        "code": "T1",
+        "process_kind": "serious_incident_notification",
+        "milestone": "Test notification",
+        "trigger": "case:la_aware_date",
+        "trigger_label": "local authority aware",
+        "amount": 5,
+        "unit": "working_days",
+        "force": "statutory_guidance",
+        "source": "Working Together 2023 ch.5",
+        "verification": "P",
+        "effective_from": dt.date(2018, 6, 29),
+    }
+    values.update(fields)
+    return TimescaleRule.objects.create(**values)
+
+
+test_rule.__test__ = False  # a helper, not a test, despite its name

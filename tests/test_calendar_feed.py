@@ -12,27 +12,12 @@ from django.utils import timezone
 
 from coordination import access, calendar_feed, clock, services
 from coordination.models import CalendarFeed, Case, ChildIdentity, Milestone, Process, TimescaleRule
-from tests.factories import UserFactory, add_process, open_case
+from tests.factories import UserFactory, add_process, open_case, test_rule
 
 D = dt.date
 
 
-def rule(**fields) -> TimescaleRule:
-    values = {
-        "code": "T1",
-        "process_kind": "serious_incident_notification",
-        "milestone": "Test notification",
-        "trigger": "case:la_aware_date",
-        "trigger_label": "local authority aware",
-        "amount": 5,
-        "unit": "working_days",
-        "force": "statutory_guidance",
-        "source": "Working Together 2023 ch.5",
-        "verification": "P",
-        "effective_from": D(2018, 6, 29),
-    }
-    values.update(fields)
-    return TimescaleRule.objects.create(**values)
+rule = test_rule
 
 
 def feed_url(user) -> str:

@@ -9,28 +9,13 @@ from django.utils import timezone
 
 from coordination import clock, services
 from coordination.clock import Status
-from coordination.models import Milestone, MilestoneAdjustment, Pause, RuleChoice, TimescaleRule
-from tests.factories import PartnershipFactory, add_process, member, open_case
+from coordination.models import Milestone, MilestoneAdjustment, Pause, RuleChoice
+from tests.factories import PartnershipFactory, add_process, member, open_case, test_rule
 
 D = dt.date
 
 
-def rule(**fields) -> TimescaleRule:
-    values = {
-        "code": "T1",
-        "process_kind": "serious_incident_notification",
-        "milestone": "Test notification",
-        "trigger": "case:la_aware_date",
-        "trigger_label": "local authority aware",
-        "amount": 5,
-        "unit": "working_days",
-        "force": "statutory_guidance",
-        "source": "Working Together 2023 ch.5",
-        "verification": "P",
-        "effective_from": D(2018, 6, 29),
-    }
-    values.update(fields)
-    return TimescaleRule.objects.create(**values)
+rule = test_rule
 
 
 def milestone(process, code="T1", occurrence=1) -> Milestone:

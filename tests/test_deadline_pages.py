@@ -8,28 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.models import Milestone, TimescaleRule
-from tests.factories import add_process, open_case
+from coordination.models import Milestone
+from tests.factories import add_process, open_case, test_rule
 
 D = dt.date
 
 
-def rule(**fields) -> TimescaleRule:
-    values = {
-        "code": "T1",
-        "process_kind": "serious_incident_notification",
-        "milestone": "Test notification",
-        "trigger": "case:la_aware_date",
-        "trigger_label": "local authority aware",
-        "amount": 5,
-        "unit": "working_days",
-        "force": "statutory_guidance",
-        "source": "Working Together 2023 ch.5",
-        "verification": "P",
-        "effective_from": D(2018, 6, 29),
-    }
-    values.update(fields)
-    return TimescaleRule.objects.create(**values)
+rule = test_rule
 
 
 @pytest.fixture
