@@ -16,9 +16,10 @@ partnership managers. A paused or closed process, or a closed case, gets nothing
 Exactly once: a reminder is a ReminderSent row, unique per (milestone, recipient, key). A run inserts the
 rows it wants with ON CONFLICT DO NOTHING and then owns only the rows carrying its own run id, so two
 workers, a duplicate beat tick or a retried task cannot both own one. A row claimed by a run that then died
-(sent_at still empty after STALE_CLAIM_AFTER) is taken over by a later run with a conditional UPDATE, so
-nothing is lost while that reminder is still the one due. (If the day moves on first, the next reminder of
-the same milestone, e.g. "overdue-0" instead of "due", supersedes it.)
+(sent_at still empty after `stale_claim_after()`: settings.REMINDER_STALE_CLAIM_SECONDS, ten minutes by
+default) is taken over by a later run with a conditional UPDATE, so nothing is lost while that reminder is
+still the one due. (If the day moves on first, the next reminder of the same milestone, e.g. "overdue-0"
+instead of "due", supersedes it.)
 
 The one narrow window: the e-mail is sent before its rows are marked sent. A worker killed between the two
 leaves the claim unmarked, and a later run sends that one digest again. That is deliberate: at least once
@@ -61,12 +62,12 @@ from .working_days import add_working_days, working_days_between
 
 __all__ = [
     "ESCALATION",
-    "STALE_CLAIM_AFTER",
     "DispatchResult",
     "dispatch",
     "escalation_due",
     "reminder_key",
     "reminder_offsets",
+    "stale_claim_after",
     "unread_count",
 ]
 
@@ -75,9 +76,7 @@ logger = logging.getLogger(__name__)
 ESCALATION = "escalation"
 # Statutory milestones escalate; guidance and local practice only remind.
 ESCALATING_FORCES = frozenset({TimescaleRule.Force.STATUTE, TimescaleRule.Force.STATUTORY_GUIDANCE})
-# A claim not marked sent after this long belongs to a run that died. Far longer than a live run holds one
-# between renewing it and sending (one e-mail), far shorter than the gap between two reminders of a milestone.
-STALE_CLAIM_AFTER = timedelta(minutes=10)
+DEFAULT_STALE_CLAIM_SECONDS = 600
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 _ONE_DAY = timedelta(days=1)
@@ -140,6 +139,15 @@ def status_words(due: date, today: date, closures=(), *, escalated: bool = False
     n = working_days_between(today + _ONE_DAY, due + _ONE_DAY, closures)
     # Zero only when the date itself is not a working day and none comes before it.
     return f"due in {_plural(n, 'working day')}" if n else f"due in {_plural((due - today).days, 'day')}"
+
+
+def stale_claim_after() -> timedelta:
+    """How long a claim may stay unsent before it counts as left by a run that died; read at each run.
+
+    The default, ten minutes, is far longer than a live run holds a claim between renewing it and sending
+    (one e-mail), and far shorter than the gap between two reminders of a milestone.
+    """
+    return timedelta(seconds=getattr(settings, "REMINDER_STALE_CLAIM_SECONDS", DEFAULT_STALE_CLAIM_SECONDS))
 
 
 def unread_count(user) -> int:
@@ -306,7 +314,7 @@ def _claim_batch(
         "pk", "milestone_id", "recipient_id", "key", "run", "claimed_at"
     )
     ours, stale = [], []
-    stale_before = now - STALE_CLAIM_AFTER
+    stale_before = now - stale_claim_after()
     for pk, m_id, u_id, key, row_run, claimed_at in unsent:
         if (m_id, u_id, key) not in wanted:
             continue  # an old claim of a reminder no longer due: superseded, left as it is

@@ -142,19 +142,26 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    _EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = envint("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 else:
     # With no mail server configured, messages are written to files so they can be read.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    _EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"  # used by the file backend only
+# A dotted path to another backend class overrides the choice above (empty or unset: keep it).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or _EMAIL_BACKEND
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)  # a hung mail server must not hold a reminder run for long
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parallel <parallel@localhost>")
 # Where links in e-mails point: the address people use to reach Parallel, without a trailing slash.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Reminders ------------------------------------------------------------------------------------
+# Seconds after which a reminder claimed by a run but not marked sent counts as left by a run that died,
+# and a later run takes it over (coordination/reminders.py).
+REMINDER_STALE_CLAIM_SECONDS = envint("REMINDER_STALE_CLAIM_SECONDS", 600)
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -7,7 +7,11 @@ national rules (and whatever another kind declares) add nothing to what is asser
 
 import contextlib
 import datetime as dt
+import email
+import email.policy
+import json
 import os
+import signal
 import threading
 import time
 import uuid
@@ -640,3 +644,180 @@ def test_the_header_shows_the_unread_count_and_the_list_marks_them_read(client, 
     assert '<span class="count-badge">2' in page
     client.post(reverse("notifications-read"))
     assert '<span class="count-badge">' not in client.get(reverse("notifications")).content.decode()
+
+
+# --- (k) a worker killed mid-run and restarted ---------------------------------------------------------------------
+
+
+def mail_digests(paths) -> list[tuple[str, str]]:
+    """(To, plain-text body) of each message Django's file backend wrote to these files."""
+    digests = []
+    for path in paths:
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if chunk.strip():
+                message = email.message_from_bytes(chunk, policy=email.policy.default)
+                digests.append((message["To"], message.get_body(preferencelist=("plain",)).get_content()))
+    return digests
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # committed, so the workers' connections see the milestones
+def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp_path):
+    """A real worker is SIGKILLed while it sends its third of six digests; once its claims are stale, a fresh
+    worker's run sends what the first did not, and nothing the first had sent and marked.
+
+    The worker writes e-mail through tests/slow_mail_backend.py, which notes each send as it begins and takes a
+    second over it, so the kill lands while a digest is being sent, before it is written. The one duplicate the
+    dispatcher allows (a kill after the e-mail went but before its claims were marked: see reminders.py) can only
+    be the digest in flight, and the assertions allow it for that recipient alone.
+    """
+    from tests.test_celery_worker import REPO_ROOT, celery_worker, database_url_for_this_test_run, worker_env
+
+    stale_seconds = 2
+    today = timezone.localdate()  # the workers' today: every milestone is due today
+    manager = Membership.Role.PARTNERSHIP_MANAGER
+    managers = [
+        world.manager,
+        member(world.partnership.icb, manager, username="icbmanager"),
+        member(world.partnership.police, manager, username="policemanager"),
+    ]
+    leads = [world.agency_user] + [
+        member(world.council, Membership.Role.AGENCY_REPRESENTATIVE, username=f"lead{i}") for i in (2, 3)
+    ]
+    due: dict[str, set[str]] = {person.email: set() for person in managers + leads}  # e-mail -> milestones
+    for letter, lead in zip("ABC", leads, strict=True):
+        name = f"Deadline {letter}"
+        make_milestone(make_process(world, lead=lead), make_rule(world, f"K{letter}", milestone=name), today)
+        for person in [*managers, lead]:
+            due[person.email].add(name)
+    assert len(due) == 6  # six digests in one run: three managers with three milestones, three leads with one
+
+    mail_dir, started_log = tmp_path / "mail", tmp_path / "sending.log"
+    env = worker_env(
+        DATABASE_URL=database_url_for_this_test_run(),
+        REDIS_URL=os.environ["REDIS_URL"],
+        VAR_DIR=str(tmp_path),  # e-mail files under tmp_path/mail, sends begun in tmp_path/sending.log
+        EMAIL_HOST="",
+        EMAIL_BACKEND="tests.slow_mail_backend.EmailBackend",
+        SLOW_MAIL_SECONDS="1",
+        REMINDER_STALE_CLAIM_SECONDS=str(stale_seconds),
+    )
+    queue = f"test-reminders-killed-{uuid.uuid4().hex}"
+    worker_logs = [tmp_path / "worker-killed.log", tmp_path / "worker-restarted.log"]
+
+    def logs() -> str:
+        present = [path for path in worker_logs if path.exists()]
+        return "".join(f"\n--- {path.name} ---\n{path.read_text(errors='replace')}" for path in present)
+
+    def mail_files() -> set[Path]:
+        return set(mail_dir.glob("*.log"))
+
+    def sends_begun() -> list[str]:
+        return started_log.read_text().splitlines() if started_log.exists() else []
+
+    def wait_for(condition, worker, what: str, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            worker.check_alive()
+            if time.monotonic() > deadline:
+                worker.fail(f"{what} within {timeout} s{logs()}")
+            time.sleep(0.05)
+
+    started_workers = []
+    killed_task = result = None
+    try:
+        with celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[0], queue=queue) as first:
+            started_workers.append(first)
+            first.wait_until_ready()
+            killed_task = tasks.dispatch_reminders.apply_async(queue=queue)
+            # Two digests written (and so marked sent), the third begun and not yet written: kill it now.
+            wait_for(
+                lambda: len(mail_files()) >= 2 and len(sends_begun()) > len(mail_files()),
+                first,
+                "the worker had not written two digests and begun a third",
+            )
+            os.killpg(first.process.pid, signal.SIGKILL)  # the whole group: no warm shutdown, no clean-up
+            first.process.wait(timeout=10)
+            killed_at = time.monotonic()
+
+        files_before = mail_files()
+        written_before = mail_digests(sorted(files_before))
+        in_flight = sends_begun()[-1]  # the recipient whose digest was being sent when the worker died
+        rows = ReminderSent.objects.all()
+        assert rows.count() == 12, logs()  # every reminder was claimed before the first digest went
+        unsent_after_kill = rows.filter(sent_at=None).count()
+        recipients_before = {to for to, _ in written_before}
+        assert 2 <= len(written_before) < 6 and len(recipients_before) == len(written_before), logs()
+        assert 0 < unsent_after_kill < 12, logs()
+        # Whatever was marked sent was written; whatever was written was marked, bar the digest in flight.
+        marked = set(rows.exclude(sent_at=None).values_list("recipient__email", flat=True))
+        assert marked <= recipients_before and recipients_before - {in_flight} <= marked, logs()
+
+        with celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[1], queue=queue) as second:
+            started_workers.append(second)
+            second.wait_until_ready()
+            time.sleep(max(0.0, killed_at + stale_seconds + 0.5 - time.monotonic()))  # the dead run's claims go stale
+            result = tasks.dispatch_reminders.apply_async(queue=queue)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    outcome = result.get(timeout=1)
+                    break
+                except CeleryTimeoutError:
+                    second.check_alive()
+                    if time.monotonic() > deadline:
+                        second.fail(f"no result for task {result.id} within 30 s{logs()}")
+    finally:
+        for worker in started_workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.process.pid, signal.SIGKILL)  # anything of the group still about
+        with contextlib.suppress(Exception), app.connection_for_write() as conn:
+            channel = conn.default_channel
+            one_off = app.amqp.queues[queue](channel)
+            one_off.declare()
+            one_off.delete()
+            # The killed worker's message was never acknowledged: kombu would hand it back to a worker on this
+            # Redis database an hour from now. Nobody needs it, so drop it.
+            for tag, raw in channel.client.hgetall(channel.unacked_key).items():
+                if json.loads(raw)[2] == queue:
+                    channel.client.zrem(channel.unacked_index_key, tag)
+                    channel.client.hdel(channel.unacked_key, tag)
+        for task in (killed_task, result):
+            if task is not None:
+                task.forget()
+
+    written_after = mail_digests(sorted(mail_files() - files_before))
+    recipients_after = [to for to, _ in written_after]
+    # The restarted run took over exactly the claims the dead one left unsent, and sent each person one digest.
+    assert outcome == {
+        "claimed": unsent_after_kill,
+        "emails_sent": len(written_after),
+        "notifications": unsent_after_kill,
+        "emails_failed": 0,
+    }, logs()
+    assert f"Took over {unsent_after_kill} of {unsent_after_kill} stale reminder claims" in logs()
+    assert len(set(recipients_after)) == len(recipients_after), logs()
+
+    # Nothing lost: each person's digests name every milestone due to them.
+    # Nothing duplicated: each person got one digest, bar (at most) the one whose digest was in flight, and only if
+    # it had been written before the kill (the documented window) -- then it went twice, the same both times.
+    everything = written_before + written_after
+    for person, names in due.items():
+        digests = [body for to, body in everything if to == person]
+        allowed = 2 if person == in_flight and person in recipients_before else 1
+        assert 1 <= len(digests) <= allowed, (person, in_flight, recipients_before, recipients_after, logs())
+        for body in digests:
+            assert {name for name in ("Deadline A", "Deadline B", "Deadline C") if name in body} == names, person
+    assert set(recipients_after) >= set(due) - recipients_before, logs()
+    assert len(everything) - len(due) <= 1
+    print(
+        f"\nkilled with {len(written_before)} of 6 digests written, {in_flight}'s in flight; "
+        f"the restarted run sent {len(written_after)}; {len(everything) - len(due)} sent twice"
+    )
+
+    # Every claim ends marked sent, and every reminder notified once.
+    assert not ReminderSent.objects.filter(sent_at=None).exists()
+    pairs = set(ReminderSent.objects.values_list("recipient__email", "milestone__rule__milestone"))
+    assert pairs == {(person, name) for person, names in due.items() for name in names}
+    assert Notification.objects.count() == 12
