@@ -52,7 +52,7 @@ def feed_milestones(user):
         .values("recorded_at")[:1]
     )
     return (
-        Milestone.objects.filter(clock.OPEN, process__case__in=access.cases_visible_to(user))
+        Milestone.objects.filter(clock.OPEN, process__in=access.processes_visible_to(user))
         .exclude(process__status=Process.Status.CLOSED)
         .select_related("rule", "process", "process__case")
         # Adjustments are the only changes to an open milestone's date; without one, it is as created.

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import kinds
+from . import audit, kinds
 from .models import (
     Case,
     ClosureDay,
@@ -313,6 +313,12 @@ def apply_pause(*, actor, process: Process, pause: Pause) -> None:
         milestone.save(update_fields=["due_date"])
 
 
+def _audit(actor, milestone: Milestone, changes: dict) -> None:
+    audit.record(
+        action="change", actor=actor, obj=milestone, object_label=milestone.process.case.reference, changes=changes
+    )
+
+
 # --- Acting on a milestone -------------------------------------------------------------------------
 
 
@@ -334,6 +340,7 @@ def milestone_complete(*, actor, milestone: Milestone, completed_on: dt.date, no
     milestone.completion_note = note.strip()
     milestone.save(update_fields=["completed_on", "completed_by", "completion_note"])
     sync_process(actor=actor, process=milestone.process)
+    _audit(actor, milestone, {"completed_on": [None, completed_on.isoformat()]})
     return milestone
 
 
@@ -348,6 +355,7 @@ def milestone_waive(*, actor, milestone: Milestone, reason: str) -> Milestone:
     milestone.waived_by = actor
     milestone.waiver_reason = reason.strip()
     milestone.save(update_fields=["waived_at", "waived_by", "waiver_reason"])
+    _audit(actor, milestone, {"waived": [False, True]})
     return milestone
 
 
@@ -381,8 +389,10 @@ def milestone_extend(
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
+    old_due = milestone.due_date
     milestone.due_date = new_due_date
     milestone.save(update_fields=["due_date"])
+    _audit(actor, milestone, {"due_date": [old_due.isoformat(), new_due_date.isoformat()]})
     return milestone
 
 
@@ -402,6 +412,10 @@ def process_record_event(*, actor, process: Process, key: str, occurred_on: dt.d
         recorded_by=actor,
     )
     sync_process(actor=actor, process=process)
+    audit.record(
+        action="create", actor=actor, obj=event, object_label=process.case.reference,
+        changes={"event": [None, key], "occurred_on": [None, occurred_on.isoformat()]},
+    )  # fmt: skip
     return event
 
 

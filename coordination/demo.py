@@ -5,6 +5,7 @@ so the demo shows only histories the application itself could have produced.
 Everything here is invented. NHS numbers are in the 999 range, which is never issued to patients.
 """
 
+import base64
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,11 +13,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .models import Case, ChildIdentity, Membership, Organisation, Partnership, Pause, Process, Relationship
 
 DEMO_PASSWORD = "parallel-demo-2026"
+# The second factor every demo user has from the start (coordination/two_factor.py): add this secret to an
+# authenticator app as a time-based key, or sign in with one of the backup codes (each works once until
+# seed_demo is run again).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+DEMO_BACKUP_CODES = tuple(f"demo-{digit * 6}" for digit in "1234567890")
 PARTNERSHIP_CODE = "NSCP"
 PARTNERSHIP_NAME = "Northshire Safeguarding Children Partnership"
 
@@ -99,6 +107,7 @@ def load_demo(stdout=None) -> bool:
                 return False
             world = _build_people()
             _build_cases(world)
+            _grant_access(world)
     except IntegrityError:
         # A second seed run started at the same moment and committed first: same outcome as re-running.
         if demo_loaded():
@@ -110,6 +119,33 @@ def load_demo(stdout=None) -> bool:
             f"{Process.objects.filter(case__partnership=world.partnership).count()} processes.\n"
         )
     return True
+
+
+def ensure_demo_second_factors() -> int:
+    """Give each demo user the documented authenticator and backup codes, also in demo databases made before
+    the second factor existed; returns how many users were given them. Only users who still have the
+    published demo password are touched: their account is as open as the README, so a published second
+    factor costs nothing, while a real person who took over a demo username and changed the password is left
+    alone. Never run outside seed_demo."""
+    if not demo_loaded():
+        return 0
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    given = 0
+    users = get_user_model().objects.filter(username__in=[login.username for login in DEMO_LOGINS])
+    for user in users:
+        if not user.check_password(DEMO_PASSWORD):
+            continue
+        with transaction.atomic():
+            TOTPDevice.objects.get_or_create(
+                user=user, name="Demo authenticator", defaults={"key": key, "confirmed": True}
+            )
+            static, _ = StaticDevice.objects.get_or_create(user=user, name="Demo backup codes")
+            have = set(static.token_set.values_list("token", flat=True))
+            static.token_set.bulk_create(
+                static.token_set.model(device=static, token=code) for code in DEMO_BACKUP_CODES if code not in have
+            )
+        given += 1
+    return given
 
 
 # --- Organisations, partnership and people ---------------------------------------------------------
@@ -352,6 +388,32 @@ def _child_death_review(w: _World, case: Case, *, owner: str = "council", jar: b
 
 
 # --- The cases, oldest first so that references run in incident order -------------------------------
+
+
+def _grant_access(w: _World) -> None:
+    """Who sees what in the demo, as partnership managers would grant it (DOMAIN.md §4.2). The manager sees
+    every case of the partnership without a grant; every other demo user sees only what is granted here."""
+    from . import grants
+
+    def grant(case, scope, reason, *, org=None, user=None, kind=None):
+        process = case.processes.filter(kind=kind).first() if kind else None
+        organisation = w.orgs[org] if org else None
+        grants.grant(actor=w.actor, case=case, scope=scope, reason=reason, organisation=organisation,
+                     user=w.users[user] if user else None, process=process)  # fmt: skip
+
+    for case in Case.objects.filter(partnership=w.partnership).prefetch_related("processes"):
+        kinds_on_case = {process.kind for process in case.processes.all()}
+        if "iopc_investigation" in kinds_on_case:
+            grant(case, "case", "IOPC investigation into police contact.", org="iopc")
+            grant(case, "case", "Appropriate authority for the IOPC investigation.", org="psd")
+        if "coronial_investigation" in kinds_on_case:
+            grant(case, "case", "The coroner's investigation of the death.", org="coroner")
+            grant(case, "identity", "The coroner needs the child's identity for the inquest.", org="coroner")
+        if "lcspr" in kinds_on_case:
+            grant(case, "case", "Independent reviewer for the LCSPR.", user="reviewer")
+            grant(case, "process", "Independent reviewer for the LCSPR.", user="reviewer", kind="lcspr")
+        if case.pseudonym in ("Child C", "Child F"):
+            grant(case, "case", "The trust treated the child; health chronology requested.", org="trust")
 
 
 def _build_cases(w: _World) -> None:

@@ -267,3 +267,25 @@ class LocalRuleForm(forms.ModelForm):
 class ClosureDayForm(forms.Form):
     date = date_field("Date")
     name = forms.CharField(max_length=100, help_text="For example: Council closure day.")
+
+
+class GrantForm(forms.Form):
+    scope = forms.ChoiceField(label="What to grant", widget=forms.RadioSelect, initial="case")
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(), required=False, label="To an organisation"
+    )
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, label="Or to a named person"
+    )
+    process = forms.ModelChoiceField(queryset=Process.objects.none(), required=False, label="Which process")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why do they need it?")
+    expires_on = date_field("Access ends after", required=False, help_text="Leave empty for no end date.")
+
+    def __init__(self, *args, case: Case, scopes: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = list(scopes.items())
+        people = get_user_model().objects.filter(memberships__isnull=False, is_active=True).distinct()
+        self.fields["user"].queryset = people.order_by("first_name", "last_name")
+        self.fields["user"].label_from_instance = _user_label
+        self.fields["process"].queryset = case.processes.all()
+        self.fields["process"].label_from_instance = lambda p: p.kind_label

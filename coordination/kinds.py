@@ -81,6 +81,8 @@ class ProcessKind:
     details_model: str | None = None
     events: tuple[Event, ...] = ()
     timescales: tuple[Timescale, ...] = ()
+    # Organisation kinds that see a process of this kind in full on any case they may see, without a grant.
+    detail_readers: tuple[str, ...] = ()
     _by_key: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

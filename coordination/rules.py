@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import access, clock, kinds
+from . import access, audit, clock, kinds
 from .models import ClosureDay, Partnership, Process, RuleChoice, TimescaleRule
 
 
@@ -48,6 +48,9 @@ def local_rule_add(*, actor, partnership: Partnership, process_kind: str, **fiel
     )
     rule.full_clean()
     rule.save()
+    audit.record(
+        action="create", actor=actor, obj=rule, object_label=rule.code, changes={"milestone": [None, rule.milestone]}
+    )
     for process in _open_processes(partnership, process_kind):
         clock.sync_process(actor=actor, process=process)
     return rule
@@ -63,6 +66,13 @@ def local_rule_retire(*, actor, rule: TimescaleRule, effective_to: dt.date) -> T
         raise ValidationError({"effective_to": "A rule cannot stop before it started."})
     rule.effective_to = effective_to
     rule.save(update_fields=["effective_to"])
+    audit.record(
+        action="change",
+        actor=actor,
+        obj=rule,
+        object_label=rule.code,
+        changes={"effective_to": [None, effective_to.isoformat()]},
+    )
     return rule
 
 
@@ -85,6 +95,10 @@ def alternative_choose(*, actor, partnership: Partnership, rule: TimescaleRule) 
                 actor=actor, milestone=milestone, reason=f"The partnership now follows rule {rule.code} instead."
             )
         clock.sync_process(actor=actor, process=process)
+    audit.record(
+        action="change", actor=actor, obj=choice, object_label=partnership.code,
+        changes={rule.alternative_group: [None, rule.code]},
+    )  # fmt: skip
     return choice
 
 
@@ -95,7 +109,10 @@ def closure_day_add(*, actor, partnership: Partnership, date: dt.date, name: str
         raise ValidationError({"name": "Name the closure, e.g. “Council closure day”."})
     if ClosureDay.objects.filter(Q(partnership=partnership) | Q(partnership=None), date=date).exists():
         raise ValidationError({"date": f"{date:%-d %B %Y} is already a closure day."})
-    return ClosureDay.objects.create(partnership=partnership, date=date, name=name.strip())
+    closure = ClosureDay.objects.create(partnership=partnership, date=date, name=name.strip())
+    audit.record(action="create", actor=actor, obj=closure, object_label=partnership.code,
+                 changes={"closure_day": [None, date.isoformat()]})  # fmt: skip
+    return closure
 
 
 def rules_of(partnership: Partnership) -> list[TimescaleRule]:

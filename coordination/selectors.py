@@ -80,11 +80,18 @@ def case_for_page(*, user, reference: str) -> Case:
         case = cases.get(reference=reference)
     except Case.DoesNotExist:
         raise Http404("No such case") from None
-    # Let each relationship read the other process's history from the prefetched processes.
+    # Which processes the user sees in full; the others show only their kind, stage and key dates.
+    in_full = set(access.processes_visible_to(user).filter(case=case).values_list("pk", flat=True))
     by_id = {process.pk: process for process in case.processes.all()}
+    for process in by_id.values():
+        process.in_full = process.pk in in_full
+    # A relationship shows only when both its processes do; each reads the other's history from the prefetch.
+    case.visible_relationships = []
     for relationship in case.relationships.all():
         relationship.from_process = by_id[relationship.from_process_id]
         relationship.to_process = by_id[relationship.to_process_id]
+        if relationship.from_process.in_full and relationship.to_process.in_full:
+            case.visible_relationships.append(relationship)
     return case
 
 
@@ -95,8 +102,10 @@ def case_for_change(*, user, reference: str) -> Case:
         raise Http404("No such case") from None
 
 
-def process_on_case(*, case: Case, pk: int) -> Process:
-    processes: QuerySet[Process] = case.processes.select_related("case", "case__partnership", "owner", "lead")
+def process_on_case(*, user, case: Case, pk: int) -> Process:
+    """A process whose working detail the user may see, or 404 (also for one they see only in summary)."""
+    processes: QuerySet[Process] = access.processes_visible_to(user).filter(case=case)
+    processes = processes.select_related("case", "case__partnership", "owner", "lead")
     try:
         return processes.prefetch_related(
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
@@ -245,7 +254,7 @@ class DeadlineFilter(django_filters.FilterSet):
 def deadlines(*, user, params) -> DeadlineFilter:
     """Open milestones on open processes of the cases the user may see."""
     milestones = (
-        Milestone.objects.filter(clock.OPEN, process__case__in=access.cases_visible_to(user))
+        Milestone.objects.filter(clock.OPEN, process__in=access.processes_visible_to(user))
         .exclude(process__status=Process.Status.CLOSED)
         .select_related("rule", "process", "process__case", "process__owner")
     )

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, clock, kinds
+from . import access, audit, clock, kinds
 from .models import (
     Case,
     CaseReferenceCounter,
@@ -34,6 +34,11 @@ def _not_in_future(value: date | None, field: str, label: str) -> dict:
 
 def _on(value: date) -> str:
     return f"{value:%-d %B %Y}"
+
+
+def _audit_process(actor, process: Process, action: str, changes: dict) -> None:
+    # Recorded last in the service's transaction: the audit chain's lock is then held only briefly.
+    audit.record(action=action, actor=actor, obj=process, object_label=process.case.reference, changes=changes)
 
 
 # --- Cases -----------------------------------------------------------------------------------------
@@ -78,7 +83,7 @@ def case_open(
     now = timezone.now()
     year = timezone.localtime(now).year
     number = _next_case_number(partnership=partnership, year=year)
-    return Case.objects.create(
+    case = Case.objects.create(
         partnership=partnership,
         year=year,
         number=number,
@@ -91,6 +96,8 @@ def case_open(
         opened_at=now,
         opened_by=actor,
     )
+    audit.record(action="create", actor=actor, obj=case)
+    return case
 
 
 @transaction.atomic
@@ -109,9 +116,12 @@ def case_correct_dates(*, actor, case: Case, incident_date: date, la_aware_date:
         errors["reason"] = "Say why the dates are being corrected."
     if errors:
         raise ValidationError(errors)
+    before = {"incident_date": case.incident_date, "la_aware_date": case.la_aware_date}
     case.incident_date, case.la_aware_date = incident_date, la_aware_date
     case.save(update_fields=["incident_date", "la_aware_date"])
     clock.sync_case(actor=actor, case=case)
+    after = {"incident_date": incident_date, "la_aware_date": la_aware_date}
+    audit.record(action="change", actor=actor, obj=case, changes=audit.changed_fields(before, after))
     return case
 
 
@@ -124,11 +134,13 @@ def process_details_update(*, actor, process: Process, details: dict) -> Process
     if model is None:
         raise ValidationError(f"The {process.kind_label} process has no details of its own.")
     row, _ = model.objects.get_or_create(process=process, defaults={})
+    before = {field: getattr(row, field) for field in details}
     for field, value in details.items():
         setattr(row, field, value)
     row.full_clean()
     row.save()
     clock.sync_process(actor=actor, process=process)
+    _audit_process(actor, process, "change", audit.changed_fields(before, details))
     return process
 
 
@@ -149,6 +161,7 @@ def case_close(*, actor, case: Case, note: str) -> Case:
     case.closed_by = actor
     case.closing_note = note.strip()
     case.save(update_fields=["status", "closed_at", "closed_by", "closing_note"])
+    audit.record(action="change", actor=actor, obj=case, changes={"status": ["open", "closed"]})
     return case
 
 
@@ -224,6 +237,7 @@ def process_add(
         details_row.process = process
         details_row.save()
     clock.sync_process(actor=actor, process=process)
+    _audit_process(actor, process, "create", {"kind": [None, kind], "stage": [None, process.stage]})
     return process
 
 
@@ -265,6 +279,7 @@ def process_move(
     if errors:
         raise ValidationError(errors)
 
+    from_stage = process.stage
     StageChange.objects.create(
         process=process,
         from_stage=process.stage,
@@ -284,6 +299,7 @@ def process_move(
     process.save(update_fields=fields)
     # Another process's clock may start from this stage (the rapid review from the notification).
     clock.sync_case(actor=actor, case=process.case)
+    _audit_process(actor, process, "change", {"stage": [from_stage, to_stage]})
     return process
 
 
@@ -332,6 +348,7 @@ def process_pause(
     )
     process.status = Process.Status.PAUSED
     process.save(update_fields=["status"])
+    _audit_process(actor, process, "change", {"status": ["active", "paused"], "pause_reason": [None, reason]})
     return pause
 
 
@@ -357,6 +374,7 @@ def process_resume(*, actor, process: Process, note: str = "", resumed_on: date 
     process.save(update_fields=["status"])
     clock.apply_pause(actor=actor, process=process, pause=pause)
     clock.sync_process(actor=actor, process=process)
+    _audit_process(actor, process, "change", {"status": ["paused", "active"]})
     return pause
 
 
@@ -400,7 +418,7 @@ def relationship_record(
         errors["review_on"] = "The review date cannot be before the date it was agreed."
     if errors:
         raise ValidationError(errors)
-    return Relationship.objects.create(
+    relationship = Relationship.objects.create(
         case=case,
         kind=kind,
         from_process=from_process,
@@ -415,6 +433,11 @@ def relationship_record(
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
+    audit.record(
+        action="create", actor=actor, obj=relationship, object_label=case.reference,
+        changes={"relationship": [None, f"{from_process.kind} {kind} {to_process.kind}"]},
+    )  # fmt: skip
+    return relationship
 
 
 @transaction.atomic
@@ -430,4 +453,8 @@ def relationship_end(*, actor, relationship: Relationship, reason: str) -> Relat
     relationship.ended_by = actor
     relationship.end_reason = reason.strip()
     relationship.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    audit.record(
+        action="change", actor=actor, obj=relationship, object_label=relationship.case.reference,
+        changes={"ended": [False, True]},
+    )  # fmt: skip
     return relationship

@@ -5,6 +5,7 @@ sets DEBUG=False and must then provide SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL a
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "coordination",
     "reviews",
     "investigations",
@@ -60,8 +65,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # gives request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    # coordination/security.py: sign out after idle or absolute time, require the second factor,
+    # and keep signed-in pages out of every cache.
+    "coordination.security.SessionTimeoutMiddleware",
+    "coordination.security.TwoFactorRequiredMiddleware",
+    "coordination.security.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its response
 ]
 
 ROOT_URLCONF = "coordination.urls"
@@ -102,6 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address before the rest
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -115,6 +129,54 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 for every password set from now on; the others still check (and upgrade) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# --- Second factor (django-otp; enforced by coordination.security.TwoFactorRequiredMiddleware) ----
+OTP_TOTP_ISSUER = "Parallel"
+# After this many wrong codes in a row a device waits 1, 2, 4 … seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- Lockout after repeated failed sign-ins (django-axes) ------------------------------------------
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+# One username from one address: a typo-prone colleague does not lock out the office, and a guesser
+# spraying one username from many addresses is slowed by each address's own count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "coordination.security.lockout_response"  # the sign-in page, saying why
+# Behind the TLS proxy every request comes from the proxy's address; the client's is the last entry the
+# proxy added to X-Forwarded-For, read only when the proxy is trusted (TRUST_X_FORWARDED_PROTO).
+AXES_CLIENT_IP_CALLABLE = "coordination.security.client_ip_address"
+
+# --- Sessions -------------------------------------------------------------------------------------
+# Absolute lifetime: a sign-in lasts SESSION_COOKIE_AGE (8 hours) however busy the user is.
+# SessionTimeoutMiddleware fixes the session's expiry to a date at sign-in, so saving the session on
+# later requests (it notes the last activity) does not push the expiry on; and it ends a session idle
+# for SESSION_IDLE_SECONDS (30 minutes). SESSION_SAVE_EVERY_REQUEST stays False for the same reason.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
+
+# --- Content-Security-Policy (django-csp 4): no inline script or style, nothing from elsewhere -----
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # --- Locale: the law's dates are England's --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -208,7 +270,6 @@ if not DEBUG:
     if envbool("TRUST_X_FORWARDED_PROTO", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

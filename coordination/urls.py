@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import (
+    access,
+    audit,
     calendar,
     cases,
     dashboard,
@@ -13,6 +15,7 @@ from .views import (
     relationships,
     timescales,
 )
+from .views.accounts import two_factor_setup, two_factor_verify
 
 urlpatterns = [
     path("", dashboard.deadlines, name="home"),
@@ -24,6 +27,9 @@ urlpatterns = [
     path("cases/<str:reference>/", cases.case_detail, name="case-detail"),
     path("cases/<str:reference>/close/", cases.case_close, name="case-close"),
     path("cases/<str:reference>/dates/", cases.case_dates, name="case-dates"),
+    path("cases/<str:reference>/identity/", cases.case_identity, name="case-identity"),
+    path("cases/<str:reference>/access/", access.case_access, name="case-access"),
+    path("cases/<str:reference>/access/revoke/", access.case_access_revoke, name="case-access-revoke"),
     path("cases/<str:reference>/processes/new/", processes.process_add, name="process-add"),
     path("cases/<str:reference>/processes/<int:pk>/", processes.process_detail, name="process-detail"),
     path("cases/<str:reference>/processes/<int:pk>/move/", processes.process_move, name="process-move"),
@@ -59,4 +65,16 @@ urlpatterns = [
 urlpatterns += [
     path("calendar/", calendar.calendar_settings, name="calendar-settings"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
+]
+
+# The second step of signing in (coordination/security.py sends every signed-in page here until it is done).
+urlpatterns += [
+    path("accounts/two-factor/", two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", two_factor_setup, name="two-factor-setup"),
+]
+
+# The audit trail, for auditors.
+urlpatterns += [
+    path("audit/", audit.audit_list, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]

@@ -69,3 +69,13 @@ def case(world):
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a test client in as a user, past every step a person would go through."""
+
+    def sign_in(client, user):
+        factories.verified_login(client, user)  # the password, then the second factor
+
+    return sign_in

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import clock, services
 from coordination.models import Case, Membership, Organisation, Partnership, TimescaleRule
@@ -28,6 +31,29 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
         if create:
             obj.save()
+
+
+def authenticator(user) -> TOTPDevice:
+    """The user's confirmed authenticator app, enrolled now if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the device's app would show now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def verified_login(client, user) -> TOTPDevice:
+    """Sign the client in as a user who has given their second factor: force_login, then what
+    django_otp.login does on a correct code (the device's persistent id in the session)."""
+    client.force_login(user)
+    device = authenticator(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -8,11 +8,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import CHROMIUM
-from tests.factories import PASSWORD, add_process
+from tests.factories import PASSWORD, add_process, authenticator, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +53,16 @@ def page(browser, live_server):
 
 
 def sign_in(page, username):
+    # Enrolled beforehand, as a returning user would be; the code is the one their app would show.
+    device = authenticator(get_user_model().objects.get(username=username))
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
+    page.get_by_label("Code").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
     # Signing in lands on the deadlines dashboard; the case list is one click away.
     expect(page.get_by_role("heading", name="Deadlines", level=1)).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import access, calendar_feed, clock, services
+from coordination import calendar_feed, clock, grants, services
 from coordination.models import CalendarFeed, Case, ChildIdentity, Milestone, Process, TimescaleRule
-from tests.factories import UserFactory, add_process, open_case, test_rule
+from tests.factories import UserFactory, add_process, open_case, test_rule, verified_login
 
 D = dt.date
 
@@ -51,7 +51,7 @@ def test_the_feed_lists_the_open_milestones_as_all_day_events_on_their_due_dates
     add_process(world, "lcspr")
     ours = Milestone.objects.get(process=process, rule=test_rule)
 
-    response = client.get(feed_url(world.agency_user))
+    response = client.get(feed_url(world.manager))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response["Cache-Control"] == "no-store"
@@ -175,17 +175,19 @@ def test_someone_who_may_see_no_case_gets_an_empty_calendar(client, world):
     assert events(calendar) == {}
 
 
-def test_the_feed_lists_only_what_access_lets_the_user_see(client, world, monkeypatch):
-    """Per-agency rules (issue 4) arrive in access.cases_visible_to; the feed goes through it."""
+def test_the_feed_lists_only_what_access_lets_the_user_see(client, world):
+    """The feed goes through the access layer: an agency sees deadlines only of processes granted to it."""
     rule()
     add_process(world, "serious_incident_notification")
     other = open_case(manager=world.manager, partnership=world.partnership, pseudonym="Child Z")
-    services.process_add(
+    granted = services.process_add(
         actor=world.manager, case=other, kind="serious_incident_notification", owner=world.council,
         opened_on=timezone.localdate(),
     )  # fmt: skip
-    assert set(events(fetch(client, world.outsider))) == open_milestones_of(world.case) | open_milestones_of(other)
-    monkeypatch.setattr(access, "cases_visible_to", lambda user: Case.objects.filter(pk=other.pk))
+    assert set(events(fetch(client, world.manager))) == open_milestones_of(world.case) | open_milestones_of(other)
+    assert events(fetch(client, world.outsider)) == {}
+    grants.grant(actor=world.manager, case=other, scope="process", process=granted, user=world.outsider,
+                 reason="Police partner follows the notification.")  # fmt: skip
     listed = events(fetch(client, world.outsider))
     assert listed and set(listed) == open_milestones_of(other)
     assert all(str(event["SUMMARY"]).startswith(f"{other.reference} Child Z: ") for event in listed.values())
@@ -202,7 +204,7 @@ def test_the_feed_costs_the_same_queries_for_one_milestone_or_twenty(client, wor
     TimescaleRule.objects.filter(partnership=None).delete()  # only the test's rule makes milestones
     rule()
     add_process(world, "serious_incident_notification")
-    url = feed_url(world.agency_user)
+    url = feed_url(world.manager)
     one, listed = _queries(client, url)
     assert listed == 1
     for n in range(19):
@@ -225,7 +227,7 @@ def test_the_settings_page_needs_a_signed_in_user(client, world):
 
 
 def test_the_settings_page_shows_the_address_and_revoking_changes_it(client, world):
-    client.force_login(world.agency_user)
+    verified_login(client, world.agency_user)
     page = client.get(reverse("calendar-settings"))
     assert page.status_code == 200
     old = f"http://testserver{feed_url(world.agency_user)}"
@@ -244,7 +246,7 @@ def test_the_settings_page_shows_the_address_and_revoking_changes_it(client, wor
 
 def test_revoking_needs_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.agency_user)
+    verified_login(client, world.agency_user)
     old = feed_url(world.agency_user)
     assert client.post(reverse("calendar-settings")).status_code == 403
     assert feed_url(world.agency_user) == old

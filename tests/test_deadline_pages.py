@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination.models import Milestone
-from tests.factories import add_process, open_case, test_rule
+from tests.factories import add_process, open_case, test_rule, verified_login
 
 D = dt.date
 
@@ -19,7 +19,7 @@ rule = test_rule
 
 @pytest.fixture
 def manager_client(client, world):
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     return client
 
 
@@ -113,7 +113,8 @@ def test_someone_who_is_not_a_manager_cannot_act_on_milestones(client, world):
     rule()
     process = add_process(world, "serious_incident_notification", opened_on=world.case.la_aware_date)
     m = Milestone.objects.get(process=process, rule__code="T1")
-    client.force_login(world.agency_user)
+    # The agency user's organisation owns the process, so they see the case and the process, but only managers act.
+    verified_login(client, world.agency_user)
     url = reverse("milestone-action", args=[world.case.reference, m.pk, "waive"])
     assert client.post(url, {"reason": "not mine"}).status_code == 403
     m.refresh_from_db()

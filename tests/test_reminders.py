@@ -40,7 +40,7 @@ from coordination.models import (
     TimescaleRule,
 )
 from coordination.reminders import dispatch, reminder_key, reminder_offsets, unread_count
-from tests.factories import PartnershipFactory, add_process, member, open_case
+from tests.factories import PartnershipFactory, add_process, member, open_case, verified_login
 
 D = dt.date
 DUE = D(2027, 3, 4)  # a Thursday; ten working days before it is Thu 18 Feb, three is Mon 1 Mar
@@ -638,7 +638,7 @@ def test_the_header_shows_the_unread_count_and_the_list_marks_them_read(client, 
         Notification.objects.create(
             user=world.manager, kind="reminder", case=world.case, message=f"Reminder {n}", created_at=timezone.now()
         )
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     page = client.get(reverse("notifications")).content.decode()
     assert "Reminder 0" in page and "Reminder 1" in page
     assert '<span class="count-badge">2' in page

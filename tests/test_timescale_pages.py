@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from coordination import services
 from coordination.models import ClosureDay, Milestone, RuleChoice, TimescaleRule
-from tests.factories import add_process
+from tests.factories import add_process, verified_login
 
 
 def test_everyone_sees_the_rules_with_their_sources(client, world):
-    client.force_login(world.agency_user)
+    verified_login(client, world.agency_user)
     page = client.get(reverse("timescales")).content.decode()
     assert "Serious incident notification to the Panel" in page
     assert "Working Together 2023" in page
@@ -26,7 +26,7 @@ def test_a_local_rule_added_in_the_browser_applies_to_processes_under_way(client
         actor=world.manager, process=lcspr, to_stage="reviewer_appointed", expected_stage="commissioning",
         effective_on=timezone.localdate() - dt.timedelta(days=10),
     )  # fmt: skip
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     form = {
         "process_kind": "lcspr",
         "milestone": "Agency chronologies returned",
@@ -58,7 +58,7 @@ def test_choosing_the_rapid_review_trigger_waives_the_other_and_applies_the_choi
     # The national default counts from the notification, which has not been recorded on this review yet.
     assert not review.milestones.filter(rule__alternative_group="rapid_review_start").exists()
     from_awareness = TimescaleRule.objects.get(alternative_group="rapid_review_start", trigger="case:la_aware_date")
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     assert client.post(reverse("timescale-choose"), {"rule": from_awareness.pk}).status_code == 302
     assert RuleChoice.objects.get(partnership=world.partnership).rule == from_awareness
     milestone = review.milestones.get(rule=from_awareness)
@@ -66,7 +66,7 @@ def test_choosing_the_rapid_review_trigger_waives_the_other_and_applies_the_choi
 
 
 def test_a_closure_day_is_added_for_the_partnership(client, world):
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     day = timezone.localdate() + dt.timedelta(days=30)
     client.post(reverse("closure-add"), {"date": day.isoformat(), "name": "Council closure day"})
     assert ClosureDay.objects.get(partnership=world.partnership).name == "Council closure day"

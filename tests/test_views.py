@@ -8,16 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
+from coordination import grants, services
 from coordination.models import Case, Process
-from tests.factories import add_process, open_case
+from tests.factories import add_process, open_case, verified_login
 
 TODAY = timezone.localdate
 
 
 @pytest.fixture
 def manager_client(client, world):
-    client.force_login(world.manager)
+    verified_login(client, world.manager)
     return client
 
 
@@ -218,7 +218,8 @@ def test_a_stale_page_cannot_overwrite_a_newer_move(manager_client, world):
 
 def test_a_user_who_is_not_a_manager_can_read_but_not_change(client, world):
     lcspr = add_process(world, "lcspr")
-    client.force_login(world.agency_user)
+    grants.grant(actor=world.manager, case=world.case, scope="case", user=world.agency_user, reason="Reads it.")
+    verified_login(client, world.agency_user)
     page = client.get(reverse("case-detail", args=[world.case.reference])).content.decode()
     assert "Add a process" not in page
     assert (

@@ -1,5 +1,6 @@
 """The shared shapes every agency and every kind of process plugs into, one module per concern."""
 
+from .audit import AuditEntry, AuditTrailIsAppendOnly
 from .cases import (
     Case,
     CaseGroupObjectPermission,
@@ -22,6 +23,8 @@ from .organisations import Membership, Organisation, Partnership
 from .system import WorkerHeartbeat
 
 __all__ = [
+    "AuditEntry",
+    "AuditTrailIsAppendOnly",
     "CalendarFeed",
     "Notification",
     "ReminderSent",

@@ -269,26 +269,39 @@ class Relationship(models.Model):
         return any(change.to_stage == self.awaited_stage for change in self.to_process.stage_changes.all())
 
 
-# django-guardian grants, as direct foreign keys so that access filters join rather than cast ids.
-class CaseUserObjectPermission(UserObjectPermissionBase):
+# django-guardian grants, as direct foreign keys so that access filters join rather than cast ids. Each grant
+# also says who made it, why, and until when: an expired grant simply stops matching the access filters.
+class Grant(models.Model):
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
-class CaseGroupObjectPermission(GroupObjectPermissionBase):
+class CaseGroupObjectPermission(GroupObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
-class ProcessUserObjectPermission(UserObjectPermissionBase):
+class ProcessUserObjectPermission(UserObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(Process, on_delete=models.CASCADE)
 
 
-class ProcessGroupObjectPermission(GroupObjectPermissionBase):
+class ProcessGroupObjectPermission(GroupObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(Process, on_delete=models.CASCADE)
 
 
-class ChildIdentityUserObjectPermission(UserObjectPermissionBase):
+class ChildIdentityUserObjectPermission(UserObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(ChildIdentity, on_delete=models.CASCADE)
 
 
-class ChildIdentityGroupObjectPermission(GroupObjectPermissionBase):
+class ChildIdentityGroupObjectPermission(GroupObjectPermissionBase, Grant):  # noqa: DJ008 - guardian\'s base defines __str__
     content_object = models.ForeignKey(ChildIdentity, on_delete=models.CASCADE)

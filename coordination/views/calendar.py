@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from .. import audit
 from .. import calendar_feed as feeds
 from ..models import CalendarFeed
 
@@ -24,6 +25,8 @@ def calendar_feed(request, token):
     if feed is None or not feed.user.is_active:
         raise Http404("No such calendar")
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    # Calendar clients fetch every hour or so; each fetch is a download of deadlines, so it is audited.
+    audit.record(action="download", actor=feed.user, obj=feed, object_label="calendar feed", request=request)
     response = HttpResponse(
         feeds.calendar_for(feed.user, site_url=_site_url(request)), content_type="text/calendar; charset=utf-8"
     )
@@ -37,7 +40,9 @@ def calendar_feed(request, token):
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request):
     if request.method == "POST":
-        feeds.revoke(request.user)
+        feed = feeds.revoke(request.user)
+        audit.record(action="change", actor=request.user, obj=feed, object_label="calendar feed",
+                     changes={"address": ["revoked", "new"]}, request=request)  # fmt: skip
         messages.success(
             request, "Your old calendar address no longer works. Subscribe to the new one below in your calendar."
         )

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .. import access, selectors, services
+from .. import access, audit, selectors, services
 from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
 from ..timeline import build_timeline
 from .forms import run_service
@@ -52,13 +53,15 @@ def case_detail(request, reference):
     processes = list(case.processes.all())
     closures = selectors.closures_by_partnership()
     for process in processes:
-        process.milestone_rows = selectors.milestone_rows(
-            process, closures=closures.get(case.partnership_id, closures[None])
+        process.milestone_rows = (
+            selectors.milestone_rows(process, closures=closures.get(case.partnership_id, closures[None]))
+            if process.in_full
+            else []
         )
         process.open_milestone_rows = [row for row in process.milestone_rows if row.milestone.is_open]
         process.open_pause = selectors.open_pause(process)
-        process.history = selectors.history_of(process)
-    relationships = list(case.relationships.all())
+        process.history = selectors.history_of(process) if process.in_full else []
+    relationships = case.visible_relationships
     timeline = build_timeline(
         processes=processes, relationships=relationships, today=timezone.localdate(), incident_date=case.incident_date
     )
@@ -72,6 +75,7 @@ def case_detail(request, reference):
             "current_relationships": [r for r in relationships if r.is_current],
             "ended_relationships": [r for r in relationships if not r.is_current],
             "may_manage": access.may_manage_case(request.user, case),
+            "may_see_identity": access.identities_visible_to(request.user).filter(case=case).exists(),
         },
     )
 
@@ -105,3 +109,14 @@ def case_dates(request, reference):
         messages.success(request, "Dates corrected; the deadlines counted from them have been recomputed.")
         return redirect("case-detail", reference=case.reference)
     return render(request, "cases/dates.html", {"case": case, "form": form})
+
+
+@login_required
+def case_identity(request, reference):
+    """The child's identifiable details, for those granted them; every view is audited."""
+    case = selectors.case_for_change(user=request.user, reference=reference)
+    identity = access.identities_visible_to(request.user).filter(case=case).first()
+    if identity is None:
+        raise Http404("No such page")
+    audit.record(action="view_identity", actor=request.user, obj=case, request=request)
+    return render(request, "cases/identity.html", {"case": case, "identity": identity})

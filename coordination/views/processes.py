@@ -20,7 +20,7 @@ from .forms import run_service
 
 def _case_and_process(request, reference, pk):
     case = selectors.case_for_change(user=request.user, reference=reference)
-    return case, selectors.process_on_case(case=case, pk=pk)
+    return case, selectors.process_on_case(user=request.user, case=case, pk=pk)
 
 
 def _back_to_case(process):

@@ -20,6 +20,8 @@ IOPC_INVESTIGATION = register(
         "it is investigated (local, directed, independent) or returns it to the appropriate authority.",
         owner_kinds=("iopc", "professional_standards"),
         details_model="investigations.IOPCInvestigationDetails",
+        # DOMAIN.md §4.2: the IOPC's working detail is for the IOPC and the appropriate authority.
+        detail_readers=("iopc", "professional_standards"),
         stages=(
             Stage("matter_recorded", "Matter recorded by the appropriate authority", next=("referred",)),
             Stage(

@@ -2,7 +2,14 @@
 
 from django.core.management.base import BaseCommand
 
-from coordination.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from coordination.demo import (
+    DEMO_BACKUP_CODES,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    ensure_demo_second_factors,
+    load_demo,
+)
 
 
 class Command(BaseCommand):
@@ -13,8 +20,15 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present; left as it is.")
+        # Separate from the load, so a demo database from before the second factor gets it too.
+        ensure_demo_second_factors()
         # Printed every time, so that whoever starts the server can see how to sign in.
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
             name, role = login.full_name, login.role_label
             self.stdout.write(f"  {login.username:<9} {name:<18} {role:<30} {login.organisation_short_name}")
+        self.stdout.write(
+            "Second factor for all: add the time-based key "
+            f"{DEMO_TOTP_SECRET} to an authenticator app,\n"
+            f"  or use a backup code, each once: {', '.join(DEMO_BACKUP_CODES)}"
+        )
