@@ -200,20 +200,27 @@ def verify() -> tuple[bool, int, AuditEntry | None, str]:
 # --- Reading ---------------------------------------------------------------------------------------
 
 
+TRAIL_READERS = (Membership.Role.AUDITOR, Membership.Role.AGENCY_ADMINISTRATOR)
+
+
 def may_read_trail(user) -> bool:
     return (
         user.is_authenticated
         and user.is_active
-        and Membership.objects.filter(user=user, role=Membership.Role.AUDITOR).exists()
+        and Membership.objects.filter(user=user, role__in=TRAIL_READERS).exists()
     )
 
 
 def entries_visible_to(user) -> QuerySet[AuditEntry]:
-    """Auditors see every entry. Each agency's administrators are to see their own people's entries
-    (`organisation__in` the organisations they administer) once that role exists (issue 4)."""
-    if may_read_trail(user):
+    """Auditors see every entry; an agency's administrators see the entries of their own organisation's
+    people (the organisation recorded on each entry when it was made)."""
+    if not may_read_trail(user):
+        return AuditEntry.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    if memberships.filter(role=Membership.Role.AUDITOR).exists():
         return AuditEntry.objects.all()
-    return AuditEntry.objects.none()
+    administered = memberships.filter(role=Membership.Role.AGENCY_ADMINISTRATOR).values("organisation")
+    return AuditEntry.objects.filter(organisation__in=administered)
 
 
 class AuditFilter(django_filters.FilterSet):

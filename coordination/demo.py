@@ -80,6 +80,7 @@ DEMO_LOGINS = (
     DemoLogin("reviewer", "Margaret", "Ellison", Membership.Role.INDEPENDENT_REVIEWER, "council"),
     DemoLogin("coroner", "Thomas", "Berry", Membership.Role.CORONERS_OFFICER, "coroner"),
     DemoLogin("auditor", "Gareth", "Lloyd", Membership.Role.AUDITOR, "council"),
+    DemoLogin("trustadmin", "Nia", "Evans", Membership.Role.AGENCY_ADMINISTRATOR, "trust"),
     DemoLogin("admin", "Alex", "Morgan", "", ""),
 )
 

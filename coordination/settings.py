@@ -188,6 +188,10 @@ USE_TZ = True
 # A milestone is "due soon" when it falls due within this many working days.
 DUE_SOON_WORKING_DAYS = envint("DUE_SOON_WORKING_DAYS", 5)
 
+# --- Access ---------------------------------------------------------------------------------------
+# Minutes that break-glass access to a case lasts before it stops matching (coordination/break_glass.py).
+BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 120)
+
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

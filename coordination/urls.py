@@ -5,6 +5,7 @@ from django.urls import path
 from .views import (
     access,
     audit,
+    break_glass,
     calendar,
     cases,
     dashboard,
@@ -77,4 +78,9 @@ urlpatterns += [
 urlpatterns += [
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
+]
+
+# Break-glass access to a case not granted to you: a typed reason, a time limit, audited, managers told.
+urlpatterns += [
+    path("break-glass/", break_glass.break_glass_open, name="break-glass"),
 ]

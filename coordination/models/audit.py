@@ -39,6 +39,7 @@ class AuditEntry(models.Model):
         REVOKE = "revoke", "Revoked access"
         DOWNLOAD = "download", "Downloaded"
         EXPORT = "export", "Exported"
+        BREAK_GLASS = "break_glass", "Broke glass (emergency access)"
 
     at = models.DateTimeField()
     # PROTECT: a person with entries is deactivated, not deleted; the label keeps the name they had.

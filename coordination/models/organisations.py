@@ -86,6 +86,7 @@ class Membership(models.Model):
         INDEPENDENT_REVIEWER = "independent_reviewer", "Independent reviewer"
         CORONERS_OFFICER = "coroners_officer", "Coroner's officer"
         AUDITOR = "auditor", "Auditor"
+        AGENCY_ADMINISTRATOR = "agency_administrator", "Agency administrator"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
