@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
-from .. import break_glass
+from .. import audit, break_glass
 from .forms import run_service
 
 
@@ -41,6 +41,13 @@ def break_glass_open(request):
                 request=request,
             ),
         )
+        if outcome is None and "reference" in form.errors:
+            # Nothing was opened, but someone trying references must still leave a trace.
+            audit.record(
+                action="break_glass", actor=request.user, object_type="coordination.case",
+                object_label=form.data.get("reference", "").strip()[:30],
+                changes={"outcome": ["", "refused: no such case"]}, request=request,
+            )  # fmt: skip
         if outcome:
             if outcome.opened:
                 until = formats.date_format(timezone.localtime(outcome.expires_at), "H:i \\o\\n j M Y")
