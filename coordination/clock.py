@@ -37,7 +37,7 @@ from .working_days import (
     Unit,
     add_working_days,
     compute_due,
-    is_working_day,
+    roll_to_working_day,
     working_days_between,
 )
 
@@ -184,15 +184,7 @@ def _shift_for_pause(milestone: Milestone, due: dt.date, pause: Pause, closures)
     _, unit = _period(milestone.rule, milestone.occurrence)
     if unit == Unit.WORKING_DAYS:
         return add_working_days(due, working_days_between(start, pause.resumed_on, closures), closures)
-    return _roll(due + dt.timedelta(days=(pause.resumed_on - start).days), Roll(milestone.rule.roll), closures)
-
-
-def _roll(day: dt.date, roll: Roll, closures) -> dt.date:
-    """A calendar date that lands on a non-working day moves as the rule says."""
-    step = {Roll.NEXT: 1, Roll.PREVIOUS: -1}.get(roll)
-    while step and not is_working_day(day, closures):
-        day += dt.timedelta(days=step)
-    return day
+    return roll_to_working_day(due + dt.timedelta(days=(pause.resumed_on - start).days), milestone.rule.roll, closures)
 
 
 def _replay(milestone: Milestone, closures) -> dt.date:

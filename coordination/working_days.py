@@ -149,6 +149,15 @@ def _nth_working_day(day: date, n: int, closures: Mapping[date, str]) -> date:
     return next(days)
 
 
+def roll_to_working_day(day: date, roll: Roll | str, closures: Closures = ()) -> date:
+    """A date that lands on a non-working day, moved as a rule says: to the next or the previous working
+    day, or left where it is."""
+    names = _closure_names(closures)
+    if Roll(roll) == Roll.NONE or _reason(day, names) is None:
+        return day
+    return _nth_working_day(day, 1 if Roll(roll) == Roll.NEXT else -1, names)
+
+
 def add_working_days(day: date, n: int, closures: Closures = ()) -> date:
     """The nth working day after `day` (before it when n is negative); `day` itself never counts.
 
@@ -297,7 +306,7 @@ def compute_due(
         passed = []
         if roll != Roll.NONE and _reason(due, names) is not None:
             rolled_from = due
-            due = _nth_working_day(due, 1 if roll == Roll.NEXT else -1, names)
+            due = roll_to_working_day(due, roll, names)
             low, high = sorted((rolled_from, due))
             passed = [rolled_from, *_days_strictly_between(low, high)]
 
