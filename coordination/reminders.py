@@ -42,10 +42,12 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from . import access
 from .clock import OPEN
 from .models import (
     Case,
@@ -150,9 +152,15 @@ def stale_claim_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "REMINDER_STALE_CLAIM_SECONDS", DEFAULT_STALE_CLAIM_SECONDS))
 
 
+def notifications_visible_to(user):
+    """The person's notifications about cases they may still see: one sent before a grant was revoked or
+    expired names a case they no longer may, so it is no longer shown or counted."""
+    return Notification.objects.filter(Q(case=None) | Q(case__in=access.cases_visible_to(user)), user=user)
+
+
 def unread_count(user) -> int:
     """How many of the person's notifications they have not read, for the badge in the page header."""
-    return Notification.objects.filter(user=user, read_at=None).count()
+    return notifications_visible_to(user).filter(read_at=None).count()
 
 
 # --- The run ----------------------------------------------------------------------------------------

@@ -821,3 +821,20 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp
     pairs = set(ReminderSent.objects.values_list("recipient__email", "milestone__rule__milestone"))
     assert pairs == {(person, name) for person, names in due.items() for name in names}
     assert Notification.objects.count() == 12
+
+
+def test_a_notification_about_a_case_no_longer_granted_is_neither_shown_nor_counted(client, world, sign_in):
+    from coordination import grants
+    from coordination.models import CaseUserObjectPermission, Notification
+
+    grants.grant(actor=world.manager, case=world.case, scope="case", user=world.outsider, reason="For a while.")
+    Notification.objects.create(
+        user=world.outsider, kind="reminder", case=world.case, message=f"{world.case.reference}: due soon",
+        created_at=timezone.now(),
+    )  # fmt: skip
+    sign_in(client, world.outsider)
+    assert world.case.reference in client.get(reverse("notifications")).content.decode()
+    assert unread_count(world.outsider) == 1
+    CaseUserObjectPermission.objects.filter(user=world.outsider).delete()  # revoked
+    assert world.case.reference not in client.get(reverse("notifications")).content.decode()
+    assert unread_count(world.outsider) == 0

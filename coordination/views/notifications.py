@@ -3,12 +3,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .. import reminders
+
 NOTIFICATIONS_SHOWN = 100
 
 
 @login_required
 def notification_list(request):
-    notifications = request.user.notifications.select_related("case", "milestone")[:NOTIFICATIONS_SHOWN]
+    notifications = reminders.notifications_visible_to(request.user).select_related("case", "milestone")
+    notifications = notifications[:NOTIFICATIONS_SHOWN]
     return render(request, "notifications.html", {"notifications": notifications})
 
 
