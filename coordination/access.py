@@ -35,23 +35,23 @@ from .models import (
 )
 
 
-def _memberships(user):
+def memberships_of(user):
     return Membership.objects.filter(user=user)
 
 
-def _is_member(user) -> bool:
-    return user.is_authenticated and user.is_active and _memberships(user).exists()
+def is_member(user) -> bool:
+    return user.is_authenticated and user.is_active and memberships_of(user).exists()
 
 
-def _live(grants: QuerySet) -> QuerySet:
+def live_grants(grants: QuerySet) -> QuerySet:
     return grants.filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
 
 
-def _granted(user, user_model, group_model, codename: str) -> Q:
+def granted_q(user, user_model, group_model, codename: str) -> Q:
     """Objects granted to the user or to one of their organisations' groups (an Exists filter each)."""
-    groups = _memberships(user).values("organisation__group")
-    to_user = _live(user_model.objects.filter(user=user, permission__codename=codename))
-    to_group = _live(group_model.objects.filter(group__in=groups, permission__codename=codename))
+    groups = memberships_of(user).values("organisation__group")
+    to_user = live_grants(user_model.objects.filter(user=user, permission__codename=codename))
+    to_group = live_grants(group_model.objects.filter(group__in=groups, permission__codename=codename))
     return Q(Exists(to_user.filter(content_object=OuterRef("pk")))) | Q(
         Exists(to_group.filter(content_object=OuterRef("pk")))
     )
@@ -63,7 +63,7 @@ def _granted(user, user_model, group_model, codename: str) -> Q:
 def partnerships_managed_by(user) -> QuerySet[Partnership]:
     if not user.is_authenticated or not user.is_active:
         return Partnership.objects.none()
-    manager_orgs = _memberships(user).filter(role=Membership.Role.PARTNERSHIP_MANAGER).values("organisation")
+    manager_orgs = memberships_of(user).filter(role=Membership.Role.PARTNERSHIP_MANAGER).values("organisation")
     return Partnership.objects.filter(
         Q(local_authority__in=manager_orgs) | Q(icb__in=manager_orgs) | Q(police__in=manager_orgs)
     )
@@ -82,17 +82,17 @@ def require_manage_partnership(user, partnership: Partnership) -> None:
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    if not _is_member(user):
+    if not is_member(user):
         return Case.objects.none()
     # A grant on one of the case's processes, or owning one, also shows the case it belongs to.
     process_granted = Process.objects.filter(
-        _granted(user, ProcessUserObjectPermission, ProcessGroupObjectPermission, "view_process")
-        | Q(owner__in=_memberships(user).values("organisation")),
+        granted_q(user, ProcessUserObjectPermission, ProcessGroupObjectPermission, "view_process")
+        | Q(owner__in=memberships_of(user).values("organisation")),
         case=OuterRef("pk"),
     )
     return Case.objects.filter(
         Q(partnership__in=partnerships_managed_by(user))
-        | _granted(user, CaseUserObjectPermission, CaseGroupObjectPermission, "view_case")
+        | granted_q(user, CaseUserObjectPermission, CaseGroupObjectPermission, "view_case")
         | Q(Exists(process_granted))
     )
 
@@ -114,16 +114,16 @@ def require_manage_case(user, case: Case) -> None:
 
 def processes_visible_to(user) -> QuerySet[Process]:
     """Processes whose working detail the user may see (every process on a visible case shows its summary)."""
-    if not _is_member(user):
+    if not is_member(user):
         return Process.objects.none()
-    organisations = _memberships(user).values("organisation")
-    organisation_kinds = set(_memberships(user).values_list("organisation__kind", flat=True))
+    organisations = memberships_of(user).values("organisation")
+    organisation_kinds = set(memberships_of(user).values_list("organisation__kind", flat=True))
     read_by_kind = [kind.key for kind in kinds.all_kinds() if organisation_kinds & set(kind.detail_readers)]
     full = (
         Q(case__partnership__in=partnerships_managed_by(user))
         | Q(owner__in=organisations)
         | Q(kind__in=read_by_kind)
-        | _granted(user, ProcessUserObjectPermission, ProcessGroupObjectPermission, "view_process")
+        | granted_q(user, ProcessUserObjectPermission, ProcessGroupObjectPermission, "view_process")
     )
     return Process.objects.filter(full, case__in=cases_visible_to(user))
 
@@ -136,9 +136,9 @@ def may_see_process(user, process: Process) -> bool:
 
 
 def identities_visible_to(user) -> QuerySet[ChildIdentity]:
-    if not _is_member(user):
+    if not is_member(user):
         return ChildIdentity.objects.none()
-    granted = _granted(
+    granted = granted_q(
         user, ChildIdentityUserObjectPermission, ChildIdentityGroupObjectPermission, "view_childidentity"
     )
     return ChildIdentity.objects.filter(granted, case__in=cases_visible_to(user))

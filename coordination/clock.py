@@ -101,11 +101,14 @@ def seed_national_rules() -> int:
 
 
 def rules_for(process: Process) -> list[TimescaleRule]:
-    """The national rules for the process's kind and its partnership's own, with one rule per group of
-    alternatives: the partnership's choice, or the default."""
-    partnership_id = process.case.partnership_id
+    return rules_in_use(partnership_id=process.case.partnership_id, kind=process.kind)
+
+
+def rules_in_use(*, partnership_id: int, kind: str) -> list[TimescaleRule]:
+    """The national rules for a kind (of process, or "information_sharing") and the partnership's own, with
+    one rule per group of alternatives: the partnership's choice, or the default."""
     rules = TimescaleRule.objects.filter(
-        Q(partnership=None) | Q(partnership_id=partnership_id), process_kind=process.kind
+        Q(partnership=None) | Q(partnership_id=partnership_id), process_kind=kind
     ).order_by("code")
     chosen = dict(RuleChoice.objects.filter(partnership_id=partnership_id).values_list("alternative_group", "rule_id"))
     return [
@@ -307,7 +310,7 @@ def apply_pause(*, actor, process: Process, pause: Pause) -> None:
 
 def _audit(actor, milestone: Milestone, changes: dict) -> None:
     audit.record(
-        action="change", actor=actor, obj=milestone, object_label=milestone.process.case.reference, changes=changes
+        action="change", actor=actor, obj=milestone, object_label=milestone.case.reference, changes=changes
     )
 
 
@@ -315,7 +318,11 @@ def _audit(actor, milestone: Milestone, changes: dict) -> None:
 
 
 def _locked(milestone: Milestone) -> Milestone:
-    return Milestone.objects.select_for_update().select_related("rule", "process__case").get(pk=milestone.pk)
+    return (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("rule", "process__case", "sharing_request__case")
+        .get(pk=milestone.pk)
+    )
 
 
 @transaction.atomic
@@ -331,7 +338,8 @@ def milestone_complete(*, actor, milestone: Milestone, completed_on: dt.date, no
     milestone.completed_by = actor
     milestone.completion_note = note.strip()
     milestone.save(update_fields=["completed_on", "completed_by", "completion_note"])
-    sync_process(actor=actor, process=milestone.process)
+    if milestone.process_id:
+        sync_process(actor=actor, process=milestone.process)
     _audit(actor, milestone, {"completed_on": [None, completed_on.isoformat()]})
     return milestone
 

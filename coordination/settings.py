@@ -200,8 +200,35 @@ BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 120)
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start if it is missing
+# --- Documents ------------------------------------------------------------------------------------
+# Uploaded documents live outside the web root and are served only through the access-checked, audited
+# download view. Local files under var/documents by default; DOCUMENT_STORAGE=s3 uses S3-compatible storage
+# (pip install '.[s3]'), configured with AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME,
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "local")
+DOCUMENT_ROOT = Path(os.environ.get("DOCUMENT_ROOT", VAR_DIR / "documents"))
+DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+if DOCUMENT_STORAGE == "s3":
+    _DOCUMENTS = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _DOCUMENTS = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DOCUMENT_ROOT}}
+# Larger uploads are refused with a message (sharing/documents.py); this lets Django read them to say so.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": _DOCUMENTS,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from .views import (
     access,
@@ -84,3 +84,6 @@ urlpatterns += [
 urlpatterns += [
     path("break-glass/", break_glass.break_glass_open, name="break-glass"),
 ]
+
+# Information sharing between agencies: requests, decisions, disclosures, documents (sharing/urls.py).
+urlpatterns += [path("", include("sharing.urls"))]

@@ -58,6 +58,12 @@ def world(db):
 
 
 @pytest.fixture
+def sharing_world(world):
+    """The world, plus the IOPC with an investigator granted the case: requests go from the IOPC to the council."""
+    return factories.build_sharing_world(world)
+
+
+@pytest.fixture
 def manager(world):
     return world.manager
 

@@ -10,8 +10,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination import clock, services
+from coordination import clock, grants, services
 from coordination.models import Case, Membership, Organisation, Partnership, TimescaleRule
+from sharing import deadlines as sharing_deadlines
+from sharing import services as sharing_services
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -148,3 +150,55 @@ def test_rule(**fields):
 
 
 test_rule.__test__ = False  # a helper, not a test, despite its name
+
+
+# --- Information sharing ------------------------------------------------------------------------------
+
+# Everything submitting a request needs (sharing.services.submission_errors), as a requester would fill it in.
+COMPLETE_REQUEST = {
+    "items_requested": "Children's social care chronology, Jan to Jun 2026: to establish contact before the death.",
+    "data_subjects": ["child", "parents_carers"],
+    "data_categories": "Social care records; contact notes",
+    "purpose_function": "IOPC independent investigation",
+    "purpose_question": "What did the force know of the family before the incident?",
+    "article6_basis": "e",
+    "special_category": "art9",
+    "special_category_paragraph": "Sch 1 para 18",
+    "necessity_proportionality": "Only the period before the death; no less intrusive source holds it.",
+    "consent_position": "not_sought",
+    "consent_reason": "Seeking consent could prejudice the investigation.",
+    "transparency_position": "not_informed",
+    "transparency_reason": "Risk to the investigation; to be reviewed after interviews.",
+}
+
+
+@dataclass
+class SharingWorld:
+    world: World
+    iopc: Organisation
+    investigator: object  # an IOPC investigator, granted the case
+
+
+def build_sharing_world(world: World) -> SharingWorld:
+    sharing_deadlines.seed_rules()
+    iopc = OrganisationFactory(name="Independent Office for Police Conduct", short_name="IOPC",
+                               kind=Organisation.Kind.IOPC)  # fmt: skip
+    investigator = member(iopc, Membership.Role.IOPC_INVESTIGATOR, username="investigator")
+    grants.grant(actor=world.manager, case=world.case, scope="case", organisation=iopc, reason="IOPC investigation.")
+    return SharingWorld(world, iopc, investigator)
+
+
+def draft_request(sw: SharingWorld, *, gateways=("ca2004_s16h",), **details):
+    return sharing_services.request_create(
+        actor=sw.investigator,
+        case=sw.world.case,
+        requesting_organisation=sw.iopc,
+        providing_organisation=sw.world.council,
+        details={**COMPLETE_REQUEST, **details},
+        gateways=gateways,
+    )
+
+
+def submitted_request(sw: SharingWorld, **details):
+    request = draft_request(sw, **details)
+    return sharing_services.request_submit(actor=sw.investigator, request=request, version=request.version)

@@ -40,6 +40,7 @@ class AuditEntry(models.Model):
         DOWNLOAD = "download", "Downloaded"
         EXPORT = "export", "Exported"
         BREAK_GLASS = "break_glass", "Broke glass (emergency access)"
+        DISCLOSE = "disclose", "Disclosed information"
 
     at = models.DateTimeField()
     # PROTECT: a person with entries is deactivated, not deleted; the label keeps the name they had.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from .cases import Pause, Process
 from .organisations import Partnership
@@ -153,9 +154,13 @@ class ProcessEvent(models.Model):
 
 
 class Milestone(models.Model):
-    """A deadline on a process, produced by a rule when its trigger is recorded."""
+    """A deadline on a process, or on an information-sharing request, produced by a rule when its trigger is
+    recorded. Exactly one of the two is set."""
 
-    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="milestones")
+    process = models.ForeignKey(Process, null=True, blank=True, on_delete=models.CASCADE, related_name="milestones")
+    sharing_request = models.ForeignKey(
+        "sharing.SharingRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="milestones"
+    )
     rule = models.ForeignKey(TimescaleRule, on_delete=models.PROTECT, related_name="milestones")
     occurrence = models.PositiveSmallIntegerField(default=1)
     trigger_date = models.DateField()
@@ -177,7 +182,17 @@ class Milestone(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["process", "rule", "occurrence"], name="one_milestone_per_occurrence")
+            models.UniqueConstraint(fields=["process", "rule", "occurrence"], name="one_milestone_per_occurrence"),
+            models.UniqueConstraint(
+                fields=["sharing_request", "rule", "occurrence"],
+                condition=Q(sharing_request__isnull=False),
+                name="one_request_milestone_per_occurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(process__isnull=False, sharing_request=None)
+                | Q(process=None, sharing_request__isnull=False),
+                name="milestone_on_process_or_request",
+            ),
         ]
         indexes = [
             models.Index(fields=["due_date"], name="open_milestone_due", condition=Q(completed_on=None, waived_at=None))
@@ -187,9 +202,26 @@ class Milestone(models.Model):
         suffix = f" (#{self.occurrence})" if self.occurrence > 1 else ""
         return f"{self.rule.milestone}{suffix} due {self.due_date}"
 
+    def get_absolute_url(self) -> str:
+        if self.process_id:
+            url = reverse("process-detail", args=[self.process.case.reference, self.process_id])
+            return f"{url}#milestone-{self.pk}"
+        return reverse("sharing-request-detail", args=[self.sharing_request.reference]) + "#deadline"
+
     @property
     def is_open(self) -> bool:
         return self.completed_on is None and self.waived_at is None
+
+    @property
+    def case(self):
+        return self.process.case if self.process_id else self.sharing_request.case
+
+    @property
+    def subject_label(self) -> str:
+        """What the deadline belongs to, e.g. "LCSPR" or "Information request NSCP-2026-001-IS02"."""
+        if self.process_id:
+            return self.process.kind_label
+        return f"Information request {self.sharing_request.reference}"
 
 
 class MilestoneAdjustment(models.Model):

@@ -14,12 +14,20 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REMINDER = "reminder", "Reminder"
         ESCALATION = "escalation", "Escalation"
+        SHARING = "sharing", "Information sharing"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=400)
+    sharing_request = models.ForeignKey(
+        "sharing.SharingRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Information-sharing notifications also go by e-mail, one each, claimed and sent by a periodic task
+    # (sharing/emails.py) so that a change's e-mail leaves only once its transaction has committed.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,0 +1,121 @@
+"""The clock on an information-sharing request: when the provider should answer by.
+
+A submitted request gets one milestone, "Respond to the information-sharing request", from the partnership's
+rule. The rules are data (TimescaleRule, kind "information_sharing") in one group of alternatives, so a
+partnership chooses its own on the Timescales page: 10 working days by default (local practice), or the 14 days
+of the 2013 police/CPS/local authority disclosure protocol (DOMAIN.md K4). When the requester asks for an
+earlier or later date, that date is the due date and the explanation says what the rule would have given.
+Deciding the request meets the milestone.
+"""
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from coordination import clock
+from coordination.models import Milestone, TimescaleRule
+
+from .models import SharingRequest
+
+KIND = "information_sharing"
+KIND_LABEL = "Information-sharing requests"
+RESPONSE_GROUP = "information_sharing_response"
+
+_RULES = (
+    {
+        "code": "IS1",
+        "milestone": "Respond to the information-sharing request",
+        "amount": 10,
+        "unit": TimescaleRule.Unit.WORKING_DAYS,
+        "force": TimescaleRule.Force.LOCAL,
+        "source": "Parallel's default for partnerships without their own protocol (DOMAIN.md §3.3: response "
+        "due date computed from the relevant rule or protocol)",
+        "verification": TimescaleRule.Verification.VERIFIED,
+        "default_alternative": True,
+    },
+    {
+        "code": "IS2",
+        "milestone": "Respond to the information-sharing request",
+        "amount": 14,
+        "unit": TimescaleRule.Unit.CALENDAR_DAYS,
+        "force": TimescaleRule.Force.GUIDANCE,
+        "source": "2013 Protocol and Good Practice Model on disclosure between police, CPS and local "
+        "authorities (in practice from 1 Jan 2014): reply within 14 days of a request",
+        "source_url": "http://localgovernmentlawyer.co.uk/index.php?option=com_content&view=article&id=18547"
+        "%3Adisclosure-update&catid=54&Itemid=22",
+        "verification": TimescaleRule.Verification.PARTLY,
+        "default_alternative": False,
+    },
+)
+
+
+def seed_rules() -> int:
+    """Create the national information-sharing rules the database lacks; rules already there keep their edits."""
+    existing = set(TimescaleRule.objects.filter(partnership=None).values_list("code", flat=True))
+    new = [
+        TimescaleRule(
+            process_kind=KIND,
+            trigger="request:submitted",
+            trigger_label="request submitted",
+            alternative_group=RESPONSE_GROUP,
+            effective_from=dt.date(2018, 6, 29),
+            escalate_after_working_days=None,  # not statutory: reminders, no escalation
+            **fields,
+        )
+        for fields in _RULES
+        if fields["code"] not in existing
+    ]
+    TimescaleRule.objects.bulk_create(new)
+    return len(new)
+
+
+def response_rule(request: SharingRequest) -> TimescaleRule:
+    rules = clock.rules_in_use(partnership_id=request.case.partnership_id, kind=KIND)
+    in_force = [rule for rule in rules if rule.effective_to is None or rule.effective_to >= timezone.localdate()]
+    return (in_force or rules)[0]
+
+
+def _on(day: dt.date) -> str:
+    return f"{day:%a %-d %b %Y}"
+
+
+def open_response_milestone(*, request: SharingRequest, submitted_on: dt.date) -> Milestone:
+    """The milestone a submitted request starts: the rule's date, or the date the requester asked for."""
+    rule = response_rule(request)
+    closures = clock.closures_for(request.case.partnership)
+    due = clock.base_due(rule, 1, submitted_on, closures)
+    explanation = clock.explanation(rule, due)
+    due_date = due.due
+    if request.requested_by_date and request.requested_by_date != due.due:
+        due_date = request.requested_by_date
+        urgency = "urgent, " if request.urgency == SharingRequest.Urgency.URGENT else ""
+        explanation = (
+            f"Asked for by {_on(due_date)} ({urgency}set by the requester). "
+            f"The partnership's rule {rule.code} would give {_on(due.due)}: {explanation}"
+        )
+    return Milestone.objects.create(
+        sharing_request=request,
+        rule=rule,
+        trigger_date=submitted_on,
+        base_due_date=due_date,
+        due_date=due_date,
+        explanation=explanation,
+        created_at=timezone.now(),
+    )
+
+
+def meet_response_milestone(*, request: SharingRequest, actor, on: dt.date, note: str) -> None:
+    Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
+        completed_on=on, completed_by=actor, completion_note=note
+    )
+
+
+def waive_response_milestone(*, request: SharingRequest, actor, reason: str) -> None:
+    Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
+        waived_at=timezone.now(), waived_by=actor, waiver_reason=reason
+    )
+
+
+def response_milestone(request: SharingRequest) -> Milestone | None:
+    return Milestone.objects.filter(Q(sharing_request=request)).select_related("rule").order_by("-id").first()
