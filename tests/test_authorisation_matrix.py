@@ -8,11 +8,15 @@ this test passes: that is the point.
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coordination import grants, services
 from coordination.models import Milestone
+from sharing import documents
+from sharing import services as sharing_services
+from tests import factories
 from tests.factories import add_process, test_rule
 
 # Pages that are not about one case; the outsider may load them, but must not find the case on them.
@@ -30,7 +34,13 @@ NOT_ABOUT_ONE_CASE = {
     "audit",
     "audit-export",
     "break-glass",
+    "sharing-inbox",
+    "sharing-outbox",
+    "sharing-register",
+    "sharing-register-export",
 }
+# URL parts that name one case, or something on one: a URL with any of them must refuse the outsider.
+OBJECT_CONVERTERS = {"reference", "request_ref", "document_pk"}
 # Answered without signing in, and about no case (the calendar feed is checked by its token in its own tests).
 PUBLIC = {"login", "logout", "healthz", "calendar-feed"}
 # Account pages of the two-factor sign-in, when present.
@@ -60,8 +70,28 @@ def probe(world):
         awaited_stage="concluded", reason="Trial first.",
     )  # fmt: skip
     milestone = Milestone.objects.get(process=notification, rule__code="T1")
-    ids = {"process": lcspr.pk, "relationship": relationship.pk, "milestone": milestone.pk}
+    sw = factories.build_sharing_world(world)
+    request = _disclosed_request(sw)
+    ids = {"process": lcspr.pk, "relationship": relationship.pk, "milestone": milestone.pk, "request": request}
     return world, ids
+
+
+def _disclosed_request(sw):
+    """A request from the IOPC to the council, answered, with a document disclosed: every sharing URL has an object."""
+    council = sw.world.agency_user
+    request = factories.submitted_request(sw)
+    sharing_services.request_acknowledge(actor=council, request=request)
+    sharing_services.request_decide(actor=council, request=request, version=None, outcome="share_in_full")
+    upload = SimpleUploadedFile("chronology.csv", b"date,event\n2026-01-05,Home visit\n", content_type="text/csv")
+    document = documents.document_add(actor=council, case=sw.world.case, title="Chronology",
+                                      classification="OFFICIAL-SENSITIVE", descriptor="", handling_instructions="",
+                                      upload=upload, request=request)  # fmt: skip
+    sharing_services.disclosure_record(actor=council, request=request, disclosed_on=timezone.localdate(),
+                                       method="portal", recipient_name="IOPC",
+                                       versions=document.versions.all())  # fmt: skip
+    request.document = document
+    request.disclosure = request.disclosures.get()
+    return request
 
 
 def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
@@ -69,11 +99,19 @@ def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
     for key in pattern.pattern.converters:
         if key == "reference":
             kwargs[key] = world.case.reference
+        elif key == "request_ref":
+            kwargs[key] = ids["request"].reference
+        elif key == "document_pk":
+            kwargs[key] = ids["request"].document.pk
+        elif key == "number":
+            kwargs[key] = 1
+        elif key == "pk" and name.startswith("sharing-disclosure"):
+            kwargs[key] = ids["request"].disclosure.pk
         elif key == "pk":
             kwargs[key] = ids["relationship" if name.startswith("relationship") else
                               "milestone" if name.startswith("milestone") else "process"]  # fmt: skip
         elif key == "action":
-            kwargs[key] = "complete"
+            kwargs[key] = "acknowledge" if name.startswith("sharing") else "complete"
         else:
             raise AssertionError(f"{name}: the matrix does not know how to fill <{key}>; teach it")
     return kwargs
@@ -82,13 +120,13 @@ def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
 def test_every_url_refuses_an_agency_without_access(client, probe, sign_in):
     world, ids = probe
     sign_in(client, world.outsider)
-    secrets = (world.case.reference, world.case.pseudonym)
+    secrets = (world.case.reference, world.case.pseudonym, "Chronology")
     checked = 0
     for name, pattern in _patterns():
         if name in PUBLIC or (name and name.startswith(ACCOUNT_PREFIXES)):
             continue
         assert name, f"an unnamed URL pattern {pattern.pattern}: name it and classify it here"
-        if "reference" in pattern.pattern.converters:
+        if OBJECT_CONVERTERS & set(pattern.pattern.converters):
             url = reverse(name, kwargs=_kwargs_for(name, pattern, world, ids))
             for method in (client.get, client.post):
                 response = method(url)
