@@ -12,8 +12,9 @@ RUN useradd --system --create-home --home-dir /home/parallel --uid 10001 --user-
 
 COPY . /app
 # An editable install: the code runs from /app, where settings.py finds templates/ and var/ beside the
-# packages, as it does in a checkout (`make run` installs the same way).
-RUN pip install -e .
+# packages, as it does in a checkout (`make run` installs the same way). The s3 extra lets DOCUMENT_STORAGE=s3
+# keep documents in S3-compatible storage without rebuilding.
+RUN pip install -e '.[s3]'
 
 # DEBUG=False selects the manifest storage; settings refuse to load without a SECRET_KEY, so this one
 # line gets a dummy key that never reaches the image's environment. VAR_DIR points at a throw-away
@@ -21,8 +22,8 @@ RUN pip install -e .
 RUN DEBUG=False SECRET_KEY=build-only-dummy-key-for-collectstatic VAR_DIR=/tmp/build-var \
         python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var \
-    && mkdir -p /app/var \
-    && chown parallel:parallel /app/var
+    && mkdir -p /app/var /app/documents \
+    && chown parallel:parallel /app/var /app/documents
 
 USER parallel
 EXPOSE 8000

@@ -3,7 +3,8 @@ Google Calendar to subscribe to.
 
 The secret token in the address is the only credential (calendar clients cannot sign in), so revoking it gives
 a new address and the old one stops working. The feed says no more than the deadlines page: case reference,
-pseudonym, milestone and how its date was reached — never the child's identifiable details.
+pseudonym, milestone (or the information request it answers) and how its date was reached — never the child's
+identifiable details.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from . import access, clock
 from .models import CalendarFeed, Milestone, MilestoneAdjustment, Process
+from .selectors import open_deadlines_visible_to
 
 PRODID = "-//Parallel//Deadlines//EN"
 CALENDAR_NAME = "Parallel deadlines"
@@ -45,16 +46,15 @@ def revoke(user) -> CalendarFeed:
 
 
 def feed_milestones(user):
-    """Open milestones on open processes of the cases the user may see, soonest first, in one query."""
+    """Open milestones the user may see (on processes and on information-sharing requests), soonest first,
+    in one query."""
     last_adjusted = (
         MilestoneAdjustment.objects.filter(milestone=OuterRef("pk"))
         .order_by("-recorded_at", "-id")
         .values("recorded_at")[:1]
     )
     return (
-        Milestone.objects.filter(clock.OPEN, process__in=access.processes_visible_to(user))
-        .exclude(process__status=Process.Status.CLOSED)
-        .select_related("rule", "process", "process__case")
+        open_deadlines_visible_to(user)
         # Adjustments are the only changes to an open milestone's date; without one, it is as created.
         .annotate(last_modified=Coalesce(Subquery(last_adjusted, output_field=DateTimeField()), "created_at"))
         .order_by("due_date", "id")
@@ -62,23 +62,29 @@ def feed_milestones(user):
 
 
 def _summary(milestone: Milestone) -> str:
-    case = milestone.process.case
+    case = milestone.case
     occurrence = f" (#{milestone.occurrence})" if milestone.occurrence > 1 else ""
     return f"{case.reference} {case.pseudonym}: {milestone.rule.milestone}{occurrence}"
 
 
 def _description(milestone: Milestone, link: str) -> str:
     process = milestone.process
-    lines = [f"Process: {process.kind_label}.", f"How the date was reached: {milestone.explanation}"]
-    if process.status == Process.Status.PAUSED:
+    lines = [f"Process: {process.kind_label}."] if process else [f"{milestone.subject_label}."]
+    lines.append(f"How the date was reached: {milestone.explanation}")
+    if process is not None and process.status == Process.Status.PAUSED:
         lines.append("The process is paused: this date will move when it resumes.")
     lines.append(f"Open in Parallel: {link}")
     return "\n\n".join(lines)
 
 
+def _link(milestone: Milestone, site_url: str) -> str:
+    if milestone.process_id:
+        return site_url + reverse("process-detail", args=[milestone.case.reference, milestone.process_id])
+    return site_url + reverse("sharing-request-detail", args=[milestone.sharing_request.reference])
+
+
 def _event(milestone: Milestone, *, site_url: str, stamp: dt.datetime) -> icalendar.Event:
-    process = milestone.process
-    link = site_url + reverse("process-detail", args=[process.case.reference, process.pk])
+    link = _link(milestone, site_url)
     event = icalendar.Event()
     event.add("uid", f"milestone-{milestone.pk}@parallel")
     event.add("dtstamp", stamp)

@@ -309,9 +309,7 @@ def apply_pause(*, actor, process: Process, pause: Pause) -> None:
 
 
 def _audit(actor, milestone: Milestone, changes: dict) -> None:
-    audit.record(
-        action="change", actor=actor, obj=milestone, object_label=milestone.case.reference, changes=changes
-    )
+    audit.record(action="change", actor=actor, obj=milestone, object_label=milestone.case.reference, changes=changes)
 
 
 # --- Acting on a milestone -------------------------------------------------------------------------

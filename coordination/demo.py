@@ -16,6 +16,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sharing import demo as sharing_demo
+
 from . import services
 from .models import Case, ChildIdentity, Membership, Organisation, Partnership, Pause, Process, Relationship
 
@@ -109,6 +111,7 @@ def load_demo(stdout=None) -> bool:
             world = _build_people()
             _build_cases(world)
             _grant_access(world)
+            sharing_demo.build(orgs=world.orgs, users=world.users)
     except IntegrityError:
         # A second seed run started at the same moment and committed first: same outcome as re-running.
         if demo_loaded():

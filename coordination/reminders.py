@@ -13,6 +13,10 @@ sent late once a nearer one's day has come. Once the date has passed, "overdue-N
 or statutory guidance) overdue by the rule's `escalate_after_working_days` is escalated, once, to the
 partnership managers. A paused or closed process, or a closed case, gets nothing.
 
+Who: for a process, its lead and the partnership managers. For the response deadline of an information-sharing
+request (sharing/deadlines.py), the people sharing/notify.py tells of the request's moves: the requester, and
+the provider's single point of contact or else its caseworkers; and only while the request awaits a decision.
+
 Exactly once: a reminder is a ReminderSent row, unique per (milestone, recipient, key). A run inserts the
 rows it wants with ON CONFLICT DO NOTHING and then owns only the rows carrying its own run id, so two
 workers, a duplicate beat tick or a retried task cannot both own one. A row claimed by a run that then died
@@ -26,8 +30,8 @@ leaves the claim unmarked, and a later run sends that one digest again. That is 
 for that window, never lost. A live run renews its claims just before sending, so a slow run is not taken
 over while it is still working.
 
-E-mails and notifications name a case by its reference and pseudonym only; the child's identity is never
-read here.
+E-mails and notifications name a case by its reference and pseudonym only (and a request by its reference);
+the child's identity is never read here.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from sharing import access as sharing_access
+from sharing.models import SharingRequest
 
 from . import access
 from .clock import OPEN
@@ -153,9 +160,13 @@ def stale_claim_after() -> timedelta:
 
 
 def notifications_visible_to(user):
-    """The person's notifications about cases they may still see: one sent before a grant was revoked or
-    expired names a case they no longer may, so it is no longer shown or counted."""
-    return Notification.objects.filter(Q(case=None) | Q(case__in=access.cases_visible_to(user)), user=user)
+    """The person's notifications about what they may still see: one sent before a grant was revoked or
+    expired names a case they no longer may, so it is no longer shown or counted. A notification about an
+    information-sharing request follows the request instead: a provider may be party to a request on a case
+    whose page it does not see."""
+    about_request = Q(sharing_request__isnull=False, sharing_request__in=sharing_access.requests_visible_to(user))
+    about_case = Q(sharing_request=None) & (Q(case=None) | Q(case__in=access.cases_visible_to(user)))
+    return Notification.objects.filter(about_request | about_case, user=user)
 
 
 def unread_count(user) -> int:
@@ -245,16 +256,37 @@ def _furthest_offset() -> int:
     return max((max(reminder_offsets(text), default=0) for text in texts), default=0)
 
 
+# A request's response deadline is reminded of only while the provider still has to decide.
+AWAITING_DECISION = (
+    SharingRequest.Status.SUBMITTED,
+    SharingRequest.Status.ACKNOWLEDGED,
+    SharingRequest.Status.UNDER_CONSIDERATION,
+)
+# As sharing/notify.py: people whose role is oversight, not casework, are not told of every request.
+_NOT_TOLD_OF_REQUESTS = (Membership.Role.AUDITOR, Membership.Role.AGENCY_ADMINISTRATOR)
+
+
 def _due_milestones(horizon: date, batch_size: int) -> Iterator[list[Milestone]]:
-    """Open milestones of active processes on open cases, due by `horizon`, a batch at a time by id."""
+    """Open milestones due by `horizon`, a batch at a time by id: those of active processes on open cases,
+    and those of information-sharing requests awaiting a decision on open cases."""
     candidates = (
-        Milestone.objects.filter(
-            OPEN,
-            due_date__lte=horizon,
-            process__status=Process.Status.ACTIVE,
-            process__case__status=Case.Status.OPEN,
+        Milestone.objects.filter(OPEN, due_date__lte=horizon)
+        .filter(
+            Q(process__status=Process.Status.ACTIVE, process__case__status=Case.Status.OPEN)
+            | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
         )
-        .select_related("rule", "process", "process__case", "process__case__partnership", "process__lead")
+        .select_related(
+            "rule",
+            "process",
+            "process__case",
+            "process__case__partnership",
+            "process__lead",
+            "sharing_request",
+            "sharing_request__case",
+            "sharing_request__case__partnership",
+            "sharing_request__requested_by",
+            "sharing_request__addressee",
+        )
         .order_by("pk")
     )
     last_id = 0
@@ -265,6 +297,40 @@ def _due_milestones(horizon: date, batch_size: int) -> Iterator[list[Milestone]]
         if len(batch) < batch_size:
             return
         last_id = batch[-1].pk
+
+
+def _request_people(requests: list[SharingRequest]) -> dict[int, dict[int, object]]:
+    """Who is reminded of each request's deadline ({request id: {user id: user}}), in one query for the batch.
+
+    The same people sharing.notify.people_to_tell names: the requester, and the provider's single point of
+    contact or, if none, its active members other than auditors and agency administrators. Each must still
+    be an active member of the organisation they act for, so someone who has left hears nothing more."""
+    if not requests:
+        return {}
+    organisations = {r.requesting_organisation_id for r in requests} | {r.providing_organisation_id for r in requests}
+    memberships = Membership.objects.filter(organisation_id__in=organisations, user__is_active=True).select_related(
+        "user"
+    )
+    members: dict[int, dict[int, object]] = defaultdict(dict)
+    caseworkers: dict[int, dict[int, object]] = defaultdict(dict)
+    for membership in memberships:
+        members[membership.organisation_id][membership.user_id] = membership.user
+        if membership.role not in _NOT_TOLD_OF_REQUESTS:
+            caseworkers[membership.organisation_id][membership.user_id] = membership.user
+    people: dict[int, dict[int, object]] = {}
+    for request in requests:
+        to = {}
+        requesters = members[request.requesting_organisation_id]
+        if request.requested_by_id in requesters:
+            to[request.requested_by_id] = requesters[request.requested_by_id]
+        providers = members[request.providing_organisation_id]
+        if request.addressee_id:
+            if request.addressee_id in providers:
+                to[request.addressee_id] = providers[request.addressee_id]
+        else:
+            to.update(caseworkers[request.providing_organisation_id])
+        people[request.pk] = to
+    return people
 
 
 def _managers(partnerships: Iterable[Partnership]) -> dict[int, dict[int, object]]:
@@ -287,25 +353,30 @@ def _claim_batch(
     batch: list[Milestone], *, today: date, run: uuid.UUID, closures: _Closures, recipients: dict[int, _Recipient]
 ) -> list[_Claim]:
     """Claim this batch's reminders due today; add the claims this run now owns to `recipients` and return them."""
-    managers = _managers({m.process.case.partnership for m in batch})
+    managers = _managers({m.case.partnership for m in batch})
+    request_people = _request_people([m.sharing_request for m in batch if m.sharing_request_id])
     offsets: dict[int, tuple[int, ...]] = {}
     wanted: set[tuple[int, int, str]] = set()
     users: dict[int, object] = {}
     for milestone in batch:
-        rule, process = milestone.rule, milestone.process
-        local = closures.for_partnership(process.case.partnership_id)
+        rule, process, case = milestone.rule, milestone.process, milestone.case
+        local = closures.for_partnership(case.partnership_id)
         if rule.pk not in offsets:
             offsets[rule.pk] = reminder_offsets(rule.reminder_working_days)
         key = reminder_key(milestone.due_date, today, offsets[rule.pk], local)
         if key is None:
             continue
-        to = dict(managers[process.case.partnership_id])
-        if process.lead is not None and process.lead.is_active:
-            to[process.lead.pk] = process.lead
+        if process is None:
+            to = dict(request_people[milestone.sharing_request_id])
+        else:
+            to = dict(managers[case.partnership_id])
+            if process.lead is not None and process.lead.is_active:
+                to[process.lead.pk] = process.lead
         users.update(to)
         wanted.update((milestone.pk, user_id, key) for user_id in to)
         if escalation_due(rule, milestone.due_date, today, local):
-            wanted.update((milestone.pk, user_id, ESCALATION) for user_id in managers[process.case.partnership_id])
+            users.update(managers[case.partnership_id])
+            wanted.update((milestone.pk, user_id, ESCALATION) for user_id in managers[case.partnership_id])
     if not wanted:
         return []
 
@@ -402,6 +473,7 @@ def _deliver(
                     kind=Notification.Kind.ESCALATION if item["escalated"] else Notification.Kind.REMINDER,
                     case_id=item["case_id"],
                     milestone_id=item["milestone_id"],
+                    sharing_request_id=item["sharing_request_id"],
                     message=item["message"],
                     created_at=now,
                 )
@@ -413,17 +485,23 @@ def _deliver(
 
 def _item(milestone: Milestone, escalated: bool, *, today: date, closures: _Closures) -> dict:
     """What the digest and the notification say about one milestone: reference and pseudonym, never identity."""
-    process = milestone.process
-    case = process.case
+    case = milestone.case
     name = milestone.rule.milestone + (f" (#{milestone.occurrence})" if milestone.occurrence > 1 else "")
     due = _dated(milestone.due_date)
     site = getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/")
+    if milestone.process_id:
+        url = reverse("process-detail", args=[case.reference, milestone.process_id])
+        message = f"{case.reference} ({case.pseudonym}): {name} due {due}"
+    else:
+        url = milestone.get_absolute_url()
+        message = f"{case.reference} ({case.pseudonym}): {milestone.subject_label}: {name} due {due}"
     return {
         "case_id": case.pk,
         "milestone_id": milestone.pk,
+        "sharing_request_id": milestone.sharing_request_id,
         "reference": case.reference,
         "pseudonym": case.pseudonym,
-        "kind": process.kind_label,
+        "kind": milestone.subject_label,
         "milestone": name,
         "due_date": milestone.due_date,
         "due": due,
@@ -431,8 +509,8 @@ def _item(milestone: Milestone, escalated: bool, *, today: date, closures: _Clos
             milestone.due_date, today, closures.for_partnership(case.partnership_id), escalated=escalated
         ),
         "escalated": escalated,
-        "url": site + reverse("process-detail", args=[case.reference, process.pk]),
-        "message": f"{case.reference} ({case.pseudonym}): {name} due {due}"[:400],
+        "url": site + url,
+        "message": message[:400],
     }
 
 

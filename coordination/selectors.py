@@ -8,6 +8,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from sharing import access as sharing_access
+from sharing import deadlines as sharing_deadlines
+
 from . import access, clock, kinds
 from .models import (
     Case,
@@ -208,14 +211,19 @@ def milestone_rows(process: Process, *, closures: dict[date, str] | None = None)
     return sorted(rows, key=lambda row: (not row.milestone.is_open, row.milestone.due_date))
 
 
+# The deadlines dashboard's "Process" filter also offers information-sharing requests, whose response deadlines
+# sit on the same clock (sharing/deadlines.py) but belong to a request rather than a process.
+SHARING_KIND = sharing_deadlines.KIND
+
+
 class DeadlineFilter(django_filters.FilterSet):
     SHOW_CHOICES = (("attention", "Overdue and due soon"), ("open", "Every open deadline"))
     SORT_CHOICES = (("due", "Due date, soonest first"), ("-due", "Due date, latest first"))
 
     q = django_filters.CharFilter(method="search", label="Case reference or pseudonym")
-    kind = django_filters.ChoiceFilter(field_name="process__kind", label="Process", empty_label="Any process")
+    kind = django_filters.ChoiceFilter(method="of_kind", label="Process", empty_label="Any process")
     agency = django_filters.ModelChoiceFilter(
-        field_name="process__owner", queryset=Organisation.objects.all(), label="Agency", empty_label="Any agency"
+        method="of_agency", queryset=Organisation.objects.all(), label="Agency", empty_label="Any agency"
     )
     force = django_filters.ChoiceFilter(
         field_name="rule__force", choices=TimescaleRule.Force.choices, label="Force", empty_label="Any force"
@@ -232,15 +240,29 @@ class DeadlineFilter(django_filters.FilterSet):
         data.setdefault("show", "attention")
         data.setdefault("sort", "due")
         super().__init__(data, *args, **kwargs)
-        self.filters["kind"].extra["choices"] = kinds.choices()
+        self.filters["kind"].extra["choices"] = [*kinds.choices(), (SHARING_KIND, sharing_deadlines.KIND_LABEL)]
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(
-            Q(process__case__reference__icontains=value) | Q(process__case__pseudonym__icontains=value)
+            Q(process__case__reference__icontains=value)
+            | Q(process__case__pseudonym__icontains=value)
+            | Q(sharing_request__case__reference__icontains=value)
+            | Q(sharing_request__case__pseudonym__icontains=value)
+            # A request's own reference (NSCP-2026-001-IS01) starts with its case's, so this adds only the suffix.
+            | Q(sharing_request__reference__icontains=value)
         )
+
+    def of_kind(self, queryset, name, value):
+        if value == SHARING_KIND:
+            return queryset.filter(sharing_request__isnull=False)
+        return queryset.filter(process__kind=value)
+
+    def of_agency(self, queryset, name, value):
+        # A process's agency is the one that owns it; a request's is the one asked to answer it.
+        return queryset.filter(Q(process__owner=value) | Q(sharing_request__providing_organisation=value))
 
     def limit(self, queryset, name, value):
         if value == "attention":
@@ -251,12 +273,35 @@ class DeadlineFilter(django_filters.FilterSet):
         return queryset.order_by("-due_date" if value == "-due" else "due_date", "id")
 
 
+def open_deadlines_visible_to(user) -> QuerySet[Milestone]:
+    """Open milestones the user may see: those of open processes whose working detail they see, and the
+    response deadlines of the information-sharing requests they see on open cases. Rows carry what the
+    dashboard and the calendar feed show (select_related), so listing them costs one query however many."""
+    on_processes = Q(process__in=access.processes_visible_to(user)) & ~Q(process__status=Process.Status.CLOSED)
+    on_requests = Q(sharing_request__in=sharing_access.requests_visible_to(user)) & Q(
+        sharing_request__case__status=Case.Status.OPEN
+    )
+    return (
+        Milestone.objects.filter(clock.OPEN)
+        .filter(on_processes | on_requests)
+        .select_related(
+            "rule",
+            "process",
+            "process__case",
+            "process__owner",
+            "sharing_request",
+            "sharing_request__case",
+            "sharing_request__requesting_organisation",
+            "sharing_request__providing_organisation",
+        )
+    )
+
+
 def deadlines(*, user, params) -> DeadlineFilter:
-    """Open milestones on open processes of the cases the user may see."""
-    milestones = (
-        Milestone.objects.filter(clock.OPEN, process__in=access.processes_visible_to(user))
-        .exclude(process__status=Process.Status.CLOSED)
-        .select_related("rule", "process", "process__case", "process__owner")
+    """Open milestones on open processes, and on information-sharing requests, that the user may see."""
+    # A provider may be party to a request without seeing its case: the case is linked only for those who may.
+    milestones = open_deadlines_visible_to(user).annotate(
+        case_visible=Exists(access.cases_visible_to(user).filter(pk=OuterRef("sharing_request__case")))
     )
     return DeadlineFilter(params, queryset=milestones)
 
@@ -269,8 +314,9 @@ def deadline_rows(milestones, closures: dict[int | None, dict[date, str]]) -> li
             clock.status_of(
                 m,
                 today=today,
-                process_paused=m.process.status == Process.Status.PAUSED,
-                closures=closures.get(m.process.case.partnership_id, closures[None]),
+                # A request's deadline is never paused: only a process pauses.
+                process_paused=m.process_id is not None and m.process.status == Process.Status.PAUSED,
+                closures=closures.get(m.case.partnership_id, closures[None]),
             ),
         )
         for m in milestones

@@ -221,7 +221,11 @@ if DOCUMENT_STORAGE == "s3":
         },
     }
 else:
-    _DOCUMENTS = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DOCUMENT_ROOT}}
+    _DOCUMENTS = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Readable by the service's own user and group only, whatever the host's umask.
+        "OPTIONS": {"location": DOCUMENT_ROOT, "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    }
 # Larger uploads are refused with a message (sharing/documents.py); this lets Django read them to say so.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -291,6 +295,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.dispatch_reminders",
         "schedule": 900.0,
         "options": {"expires": 840},
+    },
+    # E-mails the information-sharing notifications not yet e-mailed (sharing/emails.py); as above, the state
+    # is in the database, so a tick a stopped worker missed expires and the next one picks the rows up.
+    "send-sharing-emails": {
+        "task": "sharing.tasks.send_sharing_emails",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
 }
 

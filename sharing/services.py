@@ -421,6 +421,7 @@ def disclosure_record(
     *,
     actor,
     request: SharingRequest,
+    version: int | None = None,
     disclosed_on: dt.date,
     method: str,
     recipient_name: str,
@@ -430,6 +431,7 @@ def disclosure_record(
     """Log what was sent. Documents are named by version, so the log holds the exact bytes' SHA-256."""
     request = _locked(request)
     _require_provider(actor, request)
+    _check_version(request, version)  # a form sent twice logs one disclosure, not two
     decision = _latest_decision(request)
     if request.status not in {Status.DECIDED, Status.DISCLOSED} or decision is None or not decision.shares:
         raise ValidationError("Only a request decided in favour of sharing can have a disclosure logged.")
@@ -469,6 +471,9 @@ def disclosure_record(
     if request.status == Status.DECIDED:
         _move(actor=actor, request=request, to=Status.DISCLOSED, note=f"Sent to {disclosure.recipient_name}")
     else:
+        request.version += 1
+        request.updated_at = timezone.now()
+        request.save(update_fields=["version", "updated_at"])
         notify.status_changed(request=request, actor=actor, event="further disclosure logged")
     return disclosure
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import documents, registers, requests
+from .views import access, documents, registers, requests
 
 urlpatterns = [
     # Registers: the organisation's inbox and outbox, its whole register, and each case's.
@@ -20,6 +20,12 @@ urlpatterns = [
         "sharing/requests/<str:request_ref>/disclosures/<int:pk>/acknowledge/",
         requests.disclosure_acknowledge,
         name="sharing-disclosure-acknowledge",
+    ),
+    path("sharing/requests/<str:request_ref>/access/", access.request_access, name="sharing-request-access"),
+    path(
+        "sharing/requests/<str:request_ref>/access/revoke/",
+        access.request_access_revoke,
+        name="sharing-request-access-revoke",
     ),
     path("sharing/requests/<str:request_ref>/<str:action>/", requests.request_action, name="sharing-request-action"),
     # Documents: on a case, a process or a request; every download is access-checked and audited.

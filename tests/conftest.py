@@ -52,6 +52,24 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def document_root(settings, tmp_path, monkeypatch):
+    """Uploaded documents go to a directory of each test's own, never into var/."""
+    from django.core.files.storage import storages
+
+    from sharing.models import DocumentVersion
+
+    root = tmp_path / "documents"
+    settings.DOCUMENT_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    # The model field called its storage callable once, at import: point it at the new storage too.
+    monkeypatch.setattr(DocumentVersion._meta.get_field("file"), "storage", storages["documents"])
+    return root
+
+
 @pytest.fixture
 def world(db):
     return factories.build_world()

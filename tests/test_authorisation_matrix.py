@@ -117,6 +117,11 @@ def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
     return kwargs
 
 
+def _body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode()
+
+
 def test_every_url_refuses_an_agency_without_access(client, probe, sign_in):
     world, ids = probe
     sign_in(client, world.outsider)
@@ -131,12 +136,12 @@ def test_every_url_refuses_an_agency_without_access(client, probe, sign_in):
             for method in (client.get, client.post):
                 response = method(url)
                 assert response.status_code in (403, 404, 405), f"{name} {method.__name__}: {response.status_code}"
-                body = response.content.decode()
+                body = _body(response)
                 assert not any(secret in body for secret in secrets), f"{name} {method.__name__} shows the case"
         else:
             assert name in NOT_ABOUT_ONE_CASE, f"{name} ({pattern.pattern}) is new: classify it in this test"
             response = client.get(reverse(name))
-            body = response.content.decode()
+            body = _body(response)
             assert not any(secret in body for secret in secrets), f"{name} shows the case to an outsider"
         checked += 1
     assert checked > 25

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from coordination import kinds
 from coordination.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
@@ -129,3 +130,16 @@ def test_seed_command_always_shows_the_logins():
         assert DEMO_PASSWORD in text
         for login in DEMO_LOGINS:
             assert login.username in text
+
+
+def test_the_demo_has_information_requests_at_each_point_of_the_workflow():
+    from coordination.models import Milestone
+    from sharing.models import SharingRequest
+
+    load_demo()
+    statuses = set(SharingRequest.objects.values_list("status", flat=True))
+    assert {"draft", "submitted", "under_consideration", "decided", "disclosed"} <= statuses
+    overdue = Milestone.objects.filter(sharing_request__status="under_consideration", completed_on=None)
+    assert overdue.get().due_date < timezone.localdate()  # one request is overdue at the trust
+    disclosed = SharingRequest.objects.get(status="disclosed")
+    assert disclosed.disclosures.get().versions.get().sha256

@@ -154,6 +154,7 @@ def production_env(tmp_path) -> dict[str, str]:
         # .env.example names the image's paths (/app/...); settings.py creates VAR_DIR on import.
         VAR_DIR=str(tmp_path / "var"),
         STATIC_ROOT=str(tmp_path / "staticfiles"),
+        DOCUMENT_ROOT=str(tmp_path / "documents"),
         DJANGO_SETTINGS_MODULE="coordination.settings",
     )
     return env
@@ -253,6 +254,16 @@ def test_named_volumes_hold_postgres_redis_and_var():
     assert len(volumes) == 1 and None not in volumes, f"app services must share one volume at {var_dir}"
 
 
+def test_documents_live_on_a_named_volume_that_web_and_worker_share():
+    root = ENV_EXAMPLE["DOCUMENT_ROOT"]
+    assert ENV_EXAMPLE["DOCUMENT_STORAGE"] == "local"
+    volumes = {named_volumes(service).get(root) for service in ("web", "worker")}
+    assert len(volumes) == 1 and None not in volumes, f"web and worker must share one volume at {root}"
+    assert volumes != {named_volumes("web").get(ENV_EXAMPLE["VAR_DIR"])}, "documents deserve their own volume"
+    mkdir = next(a for k, a in dockerfile_instructions() if k == "RUN" and "chown" in a)
+    assert root in mkdir, f"the image must create {root}, owned by its user, for the volume to copy"
+
+
 # --- Environment variables -------------------------------------------------------------------------
 
 
@@ -315,7 +326,8 @@ def test_dockerfile_builds_a_non_root_gunicorn_image():
     keywords = [keyword for keyword, _ in instructions]
     args = {keyword: [a for k, a in instructions if k == keyword] for keyword in keywords}
     assert args["FROM"] == ["python:3.11-slim"]
-    assert any(re.search(r"\bpip install (-\S+ )*\.(\s|$)", run_args) for run_args in args["RUN"])
+    assert any(re.search(r"\bpip install (-\S+ )*['\"]?\.(\[[\w,-]+\])?['\"]?(\s|$)", run_args)
+               for run_args in args["RUN"])  # fmt: skip
     users = args.get("USER", [])
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must not run as root"
     assert keywords.index("USER") < keywords.index("CMD")
@@ -331,6 +343,13 @@ def test_dockerfile_gives_the_secret_key_to_collectstatic_only():
     for keyword, arguments in instructions:
         if keyword in ("ENV", "ARG"):
             assert "SECRET_KEY" not in arguments, f"{keyword} {arguments} keeps a SECRET_KEY in the image"
+
+
+def test_the_image_installs_the_s3_extra_that_document_storage_s3_needs():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert any(dep.startswith("django-storages[s3]") for dep in pyproject["project"]["optional-dependencies"]["s3"])
+    runs = [a for k, a in dockerfile_instructions() if k == "RUN"]
+    assert any(re.search(r"\bpip install (-\S+ )*['\"]?\.\[([\w,-]*,)?s3\b", run_args) for run_args in runs)
 
 
 def test_gunicorn_is_a_dependency():

@@ -230,3 +230,23 @@ def test_two_people_deciding_at_the_same_moment_get_one_decision(world):
     assert len(outcomes) == 1 and len(refusals) == 1
     assert "already been decided" in refusals[0]
     assert list(SharingDecision.objects.values_list("outcome", flat=True)) == outcomes
+
+
+def test_a_partnership_manager_can_show_a_request_to_another_organisation_until_a_date(sharing_world, monkeypatch):
+    from sharing import grants as sharing_grants
+
+    sw = sharing_world
+    request = factories.submitted_request(sw)
+    coroner = factories.OrganisationFactory(name="HM Coroner", kind="coroner")
+    officer = factories.member(coroner, "coroners_officer", username="coroner_officer")
+    assert not access.may_see_request(officer, request)
+    with pytest.raises(PermissionDenied):
+        sharing_grants.request_grant(actor=sw.investigator, request=request, organisation=coroner, reason="Inquest.")
+    sharing_grants.request_grant(actor=sw.world.manager, request=request, organisation=coroner,
+                                 reason="The inquest needs to know what was asked.",
+                                 expires_on=timezone.localdate() + dt.timedelta(days=7))  # fmt: skip
+    assert access.may_see_request(officer, request)
+    assert AuditEntry.objects.filter(action="grant", object_label=request.reference).exists()
+    later = timezone.now() + dt.timedelta(days=9)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert not access.may_see_request(officer, request)

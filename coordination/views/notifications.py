@@ -10,7 +10,9 @@ NOTIFICATIONS_SHOWN = 100
 
 @login_required
 def notification_list(request):
-    notifications = reminders.notifications_visible_to(request.user).select_related("case", "milestone")
+    notifications = reminders.notifications_visible_to(request.user).select_related(
+        "case", "milestone", "sharing_request"
+    )
     notifications = notifications[:NOTIFICATIONS_SHOWN]
     return render(request, "notifications.html", {"notifications": notifications})
 

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sharing import deadlines as sharing_deadlines
+
 from .. import access, kinds, rules
 from ..forms import ClosureDayForm, LocalRuleForm
 from ..models import ClosureDay, Partnership, RuleChoice, TimescaleRule
@@ -18,6 +20,13 @@ def _managed_partnership(request) -> Partnership | None:
     return (managed.filter(code=code) if code else managed).order_by("name").first()
 
 
+def _kind_label(key: str) -> str:
+    # Information-sharing requests are not a kind of process, but their response deadline is on the same clock.
+    if key == sharing_deadlines.KIND:
+        return sharing_deadlines.KIND_LABEL
+    return kinds.get(key).label if kinds.exists(key) else key
+
+
 @login_required
 def timescales(request):
     """Every rule the clock applies, with its source; a partnership manager also sees and changes their own."""
@@ -28,14 +37,13 @@ def timescales(request):
         if partnership
         else {}
     )
-    by_kind = [
-        (kinds.get(key).label if kinds.exists(key) else key, list(group))
-        for key, group in groupby(all_rules, key=lambda rule: rule.process_kind)
-    ]
+    by_kind = [(_kind_label(key), list(group)) for key, group in groupby(all_rules, key=lambda rule: rule.process_kind)]
     alternatives = {}
     for rule in all_rules:
         if rule.alternative_group:
             alternatives.setdefault(rule.alternative_group, []).append(rule)
+    # Alternatives that start on the same trigger differ in how long they give, not in when they start.
+    same_start = {group: len({rule.trigger for rule in members}) == 1 for group, members in alternatives.items()}
     in_use = {
         group: chosen.get(group) or next((r.pk for r in members if r.default_alternative), None)
         for group, members in alternatives.items()
@@ -46,7 +54,9 @@ def timescales(request):
         {
             "partnership": partnership,
             "by_kind": by_kind,
-            "alternatives": [(group, members, in_use[group]) for group, members in alternatives.items()],
+            "alternatives": [
+                (group, members, in_use[group], same_start[group]) for group, members in alternatives.items()
+            ],
             "closures": ClosureDay.objects.filter(partnership__in=[partnership, None] if partnership else [None]),
             "closure_form": ClosureDayForm(),
             "kinds": kinds.all_kinds(),
