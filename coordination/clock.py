@@ -244,7 +244,7 @@ def sync_process(*, actor, process: Process) -> None:
                 milestone.completed_on = max(reached[rule.completed_by_stage], milestone.trigger_date)
                 milestone.completed_by = actor
                 milestone.completion_note = f"Reached “{process.kind_def.stage_label(rule.completed_by_stage)}”."
-                milestone.save(update_fields=["completed_on", "completed_by", "completion_note"])
+                milestone.save(update_fields=["completed_on", "completed_by", "completion_note", "updated_at"])
             trigger = _next_trigger(rule, milestone, reached)
             occurrence += 1
 
@@ -267,7 +267,7 @@ def _correct_trigger(*, actor, milestone: Milestone, trigger: dt.date, closures,
     milestone.base_due_date = due.due
     milestone.explanation = explanation(milestone.rule, due)
     milestone.due_date = _replay(milestone, closures)
-    milestone.save(update_fields=["trigger_date", "base_due_date", "explanation", "due_date"])
+    milestone.save(update_fields=["trigger_date", "base_due_date", "explanation", "due_date", "updated_at"])
     MilestoneAdjustment.objects.create(
         milestone=milestone,
         kind=MilestoneAdjustment.Kind.TRIGGER_CORRECTED,
@@ -305,7 +305,7 @@ def apply_pause(*, actor, process: Process, pause: Pause) -> None:
             recorded_by=actor,
         )
         milestone.due_date = moved
-        milestone.save(update_fields=["due_date"])
+        milestone.save(update_fields=["due_date", "updated_at"])
 
 
 def _audit(actor, milestone: Milestone, changes: dict) -> None:
@@ -335,7 +335,7 @@ def milestone_complete(*, actor, milestone: Milestone, completed_on: dt.date, no
     milestone.completed_on = completed_on
     milestone.completed_by = actor
     milestone.completion_note = note.strip()
-    milestone.save(update_fields=["completed_on", "completed_by", "completion_note"])
+    milestone.save(update_fields=["completed_on", "completed_by", "completion_note", "updated_at"])
     if milestone.process_id:
         sync_process(actor=actor, process=milestone.process)
     _audit(actor, milestone, {"completed_on": [None, completed_on.isoformat()]})
@@ -352,7 +352,7 @@ def milestone_waive(*, actor, milestone: Milestone, reason: str) -> Milestone:
     milestone.waived_at = timezone.now()
     milestone.waived_by = actor
     milestone.waiver_reason = reason.strip()
-    milestone.save(update_fields=["waived_at", "waived_by", "waiver_reason"])
+    milestone.save(update_fields=["waived_at", "waived_by", "waiver_reason", "updated_at"])
     _audit(actor, milestone, {"waived": [False, True]})
     return milestone
 
@@ -389,7 +389,7 @@ def milestone_extend(
     )
     old_due = milestone.due_date
     milestone.due_date = new_due_date
-    milestone.save(update_fields=["due_date"])
+    milestone.save(update_fields=["due_date", "updated_at"])
     _audit(actor, milestone, {"due_date": [old_due.isoformat(), new_due_date.isoformat()]})
     return milestone
 

@@ -118,7 +118,7 @@ def case_correct_dates(*, actor, case: Case, incident_date: date, la_aware_date:
         raise ValidationError(errors)
     before = {"incident_date": case.incident_date, "la_aware_date": case.la_aware_date}
     case.incident_date, case.la_aware_date = incident_date, la_aware_date
-    case.save(update_fields=["incident_date", "la_aware_date"])
+    case.save(update_fields=["incident_date", "la_aware_date", "updated_at"])
     clock.sync_case(actor=actor, case=case)
     after = {"incident_date": incident_date, "la_aware_date": la_aware_date}
     audit.record(action="change", actor=actor, obj=case, changes=audit.changed_fields(before, after))
@@ -160,7 +160,7 @@ def case_close(*, actor, case: Case, note: str) -> Case:
     case.closed_at = timezone.now()
     case.closed_by = actor
     case.closing_note = note.strip()
-    case.save(update_fields=["status", "closed_at", "closed_by", "closing_note"])
+    case.save(update_fields=["status", "closed_at", "closed_by", "closing_note", "updated_at"])
     audit.record(action="change", actor=actor, obj=case, changes={"status": ["open", "closed"]})
     return case
 
@@ -291,7 +291,7 @@ def process_move(
     )
     process.stage = to_stage
     process.stage_since = effective_on
-    fields = ["stage", "stage_since"]
+    fields = ["stage", "stage_since", "updated_at"]
     if process.kind_def.stage(to_stage).closes:
         process.status = Process.Status.CLOSED
         process.closed_on = effective_on
@@ -347,7 +347,7 @@ def process_pause(
         started_by=actor,
     )
     process.status = Process.Status.PAUSED
-    process.save(update_fields=["status"])
+    process.save(update_fields=["status", "updated_at"])
     _audit_process(actor, process, "change", {"status": ["active", "paused"], "pause_reason": [None, reason]})
     return pause
 
@@ -371,7 +371,7 @@ def process_resume(*, actor, process: Process, note: str = "", resumed_on: date 
     pause.resume_note = note.strip()
     pause.save(update_fields=["resumed_on", "ended_at", "ended_by", "resume_note"])
     process.status = Process.Status.ACTIVE
-    process.save(update_fields=["status"])
+    process.save(update_fields=["status", "updated_at"])
     clock.apply_pause(actor=actor, process=process, pause=pause)
     clock.sync_process(actor=actor, process=process)
     _audit_process(actor, process, "change", {"status": ["paused", "active"]})

@@ -29,8 +29,8 @@ _RULES = (
         "amount": 10,
         "unit": TimescaleRule.Unit.WORKING_DAYS,
         "force": TimescaleRule.Force.LOCAL,
-        "source": "Parallel's default for partnerships without their own protocol (DOMAIN.md §3.3: response "
-        "due date computed from the relevant rule or protocol)",
+        "source": "Parallel's default for a partnership without its own information-sharing protocol; "
+        "choose the 2013 protocol's 14 days (IS2) or correct this rule to follow yours",
         "verification": TimescaleRule.Verification.VERIFIED,
         "default_alternative": True,
     },
@@ -107,13 +107,13 @@ def open_response_milestone(*, request: SharingRequest, submitted_on: dt.date) -
 
 def meet_response_milestone(*, request: SharingRequest, actor, on: dt.date, note: str) -> None:
     Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
-        completed_on=on, completed_by=actor, completion_note=note
+        completed_on=on, completed_by=actor, completion_note=note, updated_at=timezone.now()
     )
 
 
 def waive_response_milestone(*, request: SharingRequest, actor, reason: str) -> None:
     Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
-        waived_at=timezone.now(), waived_by=actor, waiver_reason=reason
+        waived_at=timezone.now(), waived_by=actor, waiver_reason=reason, updated_at=timezone.now()
     )
 
 

@@ -63,7 +63,7 @@ def _backdate(request: SharingRequest, *, working_days: int) -> None:
     today = timezone.localdate()
     submitted_on = add_working_days(today, -working_days)
     shift = timezone.now() - timedelta(days=(today - submitted_on).days)
-    SharingRequest.objects.filter(pk=request.pk).update(submitted_at=shift)
+    SharingRequest.objects.filter(pk=request.pk).update(created_at=shift, submitted_at=shift, updated_at=shift)
     StatusChange.objects.filter(request=request).update(changed_at=shift)
     Milestone.objects.filter(sharing_request=request).delete()
     request.refresh_from_db()

@@ -26,7 +26,7 @@ from coordination import clock
 from coordination.access import cases_visible_to, memberships_of
 from coordination.models import Case, Milestone, Organisation
 
-from . import access, deadlines
+from . import access, deadlines, workflow
 from .models import Disclosure, Gateway, RequestGateway, SharingDecision, SharingRequest, StatusChange
 
 Status = SharingRequest.Status
@@ -217,18 +217,15 @@ def side_of(user, request: SharingRequest) -> Side:
     decision = latest_decision(request)
     outcome = decision.outcome if decision else None
     status = request.status
-    deferred = status == Status.DECIDED and outcome == Outcome.DEFER
     return Side(
         requester=requester,
         provider=provider,
-        edit=requester and status == Status.DRAFT,
-        submit=requester and status == Status.DRAFT,
-        acknowledge=provider and status == Status.SUBMITTED,
-        consider=provider and (status == Status.ACKNOWLEDGED or deferred),
-        decide=provider and status in (Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION),
-        disclose=provider and status in (Status.DECIDED, Status.DISCLOSED) and outcome in SharingDecision.SHARES,
-        close=(requester or provider)
-        and (status == Status.DISCLOSED or (status == Status.DECIDED and outcome == Outcome.REFUSE)),
-        withdraw=requester
-        and (status in (Status.DRAFT, Status.SUBMITTED, Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION) or deferred),
+        edit=requester and workflow.may_edit(status),
+        submit=requester and workflow.may_edit(status),
+        acknowledge=provider and workflow.may_acknowledge(status),
+        consider=provider and workflow.may_consider(status, outcome),
+        decide=provider and workflow.may_decide(status),
+        disclose=provider and workflow.may_disclose(status, outcome),
+        close=(requester or provider) and workflow.may_close(status, outcome),
+        withdraw=requester and workflow.may_withdraw(status, outcome),
     )

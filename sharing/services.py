@@ -17,7 +17,7 @@ from coordination import access as core_access
 from coordination import audit
 from coordination.models import Case, Membership, Organisation, Process
 
-from . import access, deadlines, notify
+from . import access, deadlines, notify, workflow
 from .models import (
     DataSubject,
     Disclosure,
@@ -61,10 +61,6 @@ REQUEST_FIELDS = (
     "urgency",
     "requested_by_date",
 )
-
-# Which moves each status allows, and who makes them.
-DECIDABLE = frozenset({Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION})
-WITHDRAWABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION})
 
 
 def _today() -> dt.date:
@@ -213,7 +209,7 @@ def request_update(
     request = _locked(request)
     _require_requester(actor, request)
     _check_version(request, version)
-    if request.status != Status.DRAFT:
+    if not workflow.may_edit(request.status):
         raise ValidationError(f"This request was {request.get_status_display().lower()}: only a draft can be changed.")
     details = _clean_details(details, case=request.case)
     changed = audit.changed_fields(_plain(request, details), _plain(details, details))
@@ -281,7 +277,7 @@ def request_submit(*, actor, request: SharingRequest, version: int | None) -> Sh
     request = _locked(request)
     _require_requester(actor, request)
     _check_version(request, version)
-    if request.status != Status.DRAFT:
+    if not workflow.may_edit(request.status):
         raise ValidationError(f"This request has already been {request.get_status_display().lower()}.")
     errors = submission_errors(request)
     if errors:
@@ -304,7 +300,7 @@ def request_acknowledge(
     request = _locked(request)
     _require_provider(actor, request)
     _check_version(request, version)
-    if request.status != Status.SUBMITTED:
+    if not workflow.may_acknowledge(request.status):
         raise ValidationError(f"This request is {request.get_status_display().lower()}: it cannot be acknowledged now.")
     if request.addressee_id is None:
         request.addressee = actor  # whoever acknowledges becomes the single point of contact, unless one was named
@@ -319,8 +315,7 @@ def request_consider(*, actor, request: SharingRequest, version: int | None = No
     request = _locked(request)
     _require_provider(actor, request)
     _check_version(request, version)
-    deferred = request.status == Status.DECIDED and _latest_decision(request).outcome == SharingDecision.Outcome.DEFER
-    if request.status != Status.ACKNOWLEDGED and not deferred:
+    if not workflow.may_consider(request.status, _latest_outcome(request)):
         raise ValidationError(f"This request is {request.get_status_display().lower()}: it cannot be considered now.")
     _move(actor=actor, request=request, to=Status.UNDER_CONSIDERATION, note=note.strip())
     return request
@@ -328,6 +323,11 @@ def request_consider(*, actor, request: SharingRequest, version: int | None = No
 
 def _latest_decision(request: SharingRequest) -> SharingDecision | None:
     return request.decisions.order_by("-decided_at", "-id").first()
+
+
+def _latest_outcome(request: SharingRequest) -> str | None:
+    decision = _latest_decision(request)
+    return decision.outcome if decision else None
 
 
 def _already_decided(request: SharingRequest) -> str:
@@ -363,7 +363,7 @@ def request_decide(
 ) -> SharingDecision:
     request = _locked(request)
     _require_provider(actor, request)
-    if request.status not in DECIDABLE:
+    if not workflow.may_decide(request.status):
         raise ValidationError(_already_decided(request))
     _check_version(request, version)
     errors = {}
@@ -433,7 +433,7 @@ def disclosure_record(
     _require_provider(actor, request)
     _check_version(request, version)  # a form sent twice logs one disclosure, not two
     decision = _latest_decision(request)
-    if request.status not in {Status.DECIDED, Status.DISCLOSED} or decision is None or not decision.shares:
+    if decision is None or not workflow.may_disclose(request.status, decision.outcome):
         raise ValidationError("Only a request decided in favour of sharing can have a disclosure logged.")
     versions = list(versions)
     errors = {}
@@ -503,11 +503,7 @@ def request_close(*, actor, request: SharingRequest, version: int | None = None,
     if not (access.acts_for_requester(actor, request) or access.acts_for_provider(actor, request)):
         raise PermissionDenied("Only the requesting or providing organisation can close a request.")
     _check_version(request, version)
-    decision = _latest_decision(request)
-    closable = request.status == Status.DISCLOSED or (
-        request.status == Status.DECIDED and decision is not None and decision.outcome == SharingDecision.Outcome.REFUSE
-    )
-    if not closable:
+    if not workflow.may_close(request.status, _latest_outcome(request)):
         raise ValidationError("A request can be closed once it is disclosed, or refused.")
     _move(actor=actor, request=request, to=Status.CLOSED, note=note.strip())
     return request
@@ -518,9 +514,7 @@ def request_withdraw(*, actor, request: SharingRequest, version: int | None = No
     request = _locked(request)
     _require_requester(actor, request)
     _check_version(request, version)
-    decision = _latest_decision(request)
-    deferred = request.status == Status.DECIDED and decision is not None and decision.outcome == "defer"
-    if request.status not in WITHDRAWABLE and not deferred:
+    if not workflow.may_withdraw(request.status, _latest_outcome(request)):
         raise ValidationError(f"This request is {request.get_status_display().lower()}: it can no longer be withdrawn.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the request is withdrawn."})

@@ -17,6 +17,15 @@ from django.db import connection
 from tests import factories
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
 
 
 def _redis_answers() -> bool:
@@ -103,3 +112,42 @@ def sign_in():
         factories.verified_login(client, user)  # the password, then the second factor
 
     return sign_in
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, driven by Playwright, for the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as mp:
+        # Playwright's sync API keeps an asyncio event loop running in this thread, and Django refuses ORM
+        # calls from a thread with a running loop (SynchronousOnlyOperation). The tests build data and check
+        # the database here while the browser is open; the live server answers from its own thread. Only
+        # for the life of this module's browser.
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Makes pages on the live server, each in a context of its own (one person each); all closed at teardown."""
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """One page on the live server."""
+    return new_page()

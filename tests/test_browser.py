@@ -8,63 +8,20 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.conftest import CHROMIUM
-from tests.factories import PASSWORD, add_process, authenticator, totp_code
+from tests import browser as browser_steps
+from tests.factories import add_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
 LCSPR_LABEL = "Local child safeguarding practice review"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with pytest.MonkeyPatch.context() as mp:
-        # Playwright's sync API keeps an asyncio event loop running in this thread, and Django refuses ORM
-        # calls from a thread with a running loop (SynchronousOnlyOperation). The tests build data and check
-        # the database here while the browser is open; the live server answers from its own thread. Only
-        # for the life of this module's browser.
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def sign_in(page, username):
-    # Enrolled beforehand, as a returning user would be; the code is the one their app would show.
-    device = authenticator(get_user_model().objects.get(username=username))
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
-    page.get_by_label("Code").fill(totp_code(device))
-    page.get_by_role("button", name="Continue").click()
-    # Signing in lands on the deadlines dashboard; the case list is one click away.
-    expect(page.get_by_role("heading", name="Deadlines", level=1)).to_be_visible()
+    """Sign in, then go on from the deadlines dashboard to the case list, one click away."""
+    browser_steps.sign_in(page, username)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
     expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()

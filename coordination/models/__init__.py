@@ -18,11 +18,18 @@ from .cases import (
     StageChange,
 )
 from .clock import ClosureDay, Milestone, MilestoneAdjustment, ProcessEvent, RuleChoice, TimescaleRule
+from .integrations import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .notifications import CalendarFeed, Notification, ReminderSent
 from .organisations import Membership, Organisation, Partnership
+from .summaries import PdfSummary
 from .system import WorkerHeartbeat
 
 __all__ = [
+    "ApiKey",
+    "PdfSummary",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "AuditEntry",
     "AuditTrailIsAppendOnly",
     "CalendarFeed",

@@ -51,6 +51,8 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closing_note = models.TextField(blank=True)
+    # For systems that synchronise (?updated_since=): bumped by every save; services that use update() set it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -114,6 +116,7 @@ class Process(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["opened_on", "id"]

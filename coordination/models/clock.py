@@ -178,6 +178,7 @@ class Milestone(models.Model):
     )
     waiver_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["due_date", "id"]

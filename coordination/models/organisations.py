@@ -87,6 +87,7 @@ class Membership(models.Model):
         CORONERS_OFFICER = "coroners_officer", "Coroner's officer"
         AUDITOR = "auditor", "Auditor"
         AGENCY_ADMINISTRATOR = "agency_administrator", "Agency administrator"
+        CASE_SYSTEM = "case_system", "Case system (API key)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")

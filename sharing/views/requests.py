@@ -14,7 +14,7 @@ from coordination import access as core_access
 from coordination import selectors as core_selectors
 from coordination.views.forms import run_service
 
-from .. import access, documents, selectors, services
+from .. import access, documents, selectors, services, workflow
 from ..forms import ACTION_FORMS, DecisionForm, DisclosureForm, RequestForm
 from ..models import DataSubject, Disclosure, DocumentVersion, SensitivityFlag, SharingRequest
 
@@ -113,7 +113,7 @@ def request_edit(request, request_ref):
     sharing_request = selectors.request_for_change(user=request.user, reference=request_ref)
     if not access.acts_for_requester(request.user, sharing_request):
         raise PermissionDenied(f"Only {sharing_request.requesting_organisation.display_name} can change its request.")
-    if request.method == "GET" and sharing_request.status != Status.DRAFT:
+    if request.method == "GET" and not workflow.may_edit(sharing_request.status):
         messages.info(request, "Only a draft can be changed; once submitted, withdraw it and ask again.")
         return _detail(sharing_request)
     kwargs = {"user": request.user, "case": sharing_request.case, "editing": True}
@@ -273,7 +273,7 @@ def request_decide(request, request_ref):
         "sharing_request": sharing_request,
         "case": sharing_request.case,
         "form": form,
-        "decidable": sharing_request.status in services.DECIDABLE,
+        "decidable": workflow.may_decide(sharing_request.status),
     }
     return render(request, "sharing/decide.html", context)
 
