@@ -18,7 +18,7 @@ from .cases import (
     StageChange,
 )
 from .clock import ClosureDay, Milestone, MilestoneAdjustment, ProcessEvent, RuleChoice, TimescaleRule
-from .integrations import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .integrations import ApiKey, IdempotencyRecord, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .notifications import CalendarFeed, Notification, ReminderSent
 from .organisations import Membership, Organisation, Partnership
 from .summaries import PdfSummary
@@ -26,6 +26,7 @@ from .system import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
+    "IdempotencyRecord",
     "PdfSummary",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -15,6 +15,7 @@ class Notification(models.Model):
         REMINDER = "reminder", "Reminder"
         ESCALATION = "escalation", "Escalation"
         SHARING = "sharing", "Information sharing"
+        SUMMARY = "summary", "PDF ready"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
