@@ -105,6 +105,7 @@ class Migration(migrations.Migration):
                 ('disabled_at', models.DateTimeField(blank=True, null=True)),
                 ('disabled_reason', models.CharField(blank=True, max_length=300)),
                 ('created_at', models.DateTimeField()),
+                ('api_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='webhook_endpoints', to='coordination.apikey')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='webhook_endpoints', to='coordination.organisation')),
             ],

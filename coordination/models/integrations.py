@@ -44,6 +44,9 @@ class WebhookEndpoint(models.Model):
     failure, and enabled again by the organisation's administrator."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="webhook_endpoints")
+    # Events go only where this key could read what they name, so an endpoint never learns of a case its
+    # organisation may not see; the receiver then fetches the details with the same key.
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text='Event types to send, e.g. ["sharing_request.status_changed"].')
