@@ -1,4 +1,4 @@
-# Parallel: one image for the web server, the Celery worker and Celery beat (see docker-compose.yml).
+# Parallel: one image for the web server, the Celery workers and Celery beat (see docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 RUN useradd --system --create-home --home-dir /home/parallel --uid 10001 --user-group parallel
+
+# Pango and HarfBuzz for WeasyPrint, which renders the PDF summaries; the fonts are the project's own
+# (coordination/static/coordination/fonts), so the image needs none.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . /app
 # An editable install: the code runs from /app, where settings.py finds templates/ and var/ beside the

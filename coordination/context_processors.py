@@ -1,4 +1,5 @@
 from . import audit, break_glass, reminders
+from .api import keys
 
 
 def notifications(request):
@@ -10,4 +11,5 @@ def notifications(request):
         "unread_notifications": reminders.unread_count(user),
         "may_read_audit": audit.may_read_trail(user),
         "may_break_glass": break_glass.may_break_glass(user),
+        "may_manage_integrations": keys.administered_organisations(user).exists(),
     }

@@ -27,6 +27,12 @@ DEMO_PASSWORD = "parallel-demo-2026"
 # seed_demo is run again).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 DEMO_BACKUP_CODES = tuple(f"demo-{digit * 6}" for digit in "1234567890")
+# The demo's API key, for the README's examples: a read-and-write key of the trust, whose case system answers the
+# health-records request overdue there. Published, like the password, so for the demo only; the key is created
+# only while `trustadmin` still has the demo password (ensure_demo_api_key).
+DEMO_API_PREFIX = "demotrust"
+DEMO_API_KEY = f"pk_{DEMO_API_PREFIX}_demo-only-key-published-in-the-README-2026"
+DEMO_API_KEY_NAME = "Demo case system (published key: demo only)"
 PARTNERSHIP_CODE = "NSCP"
 PARTNERSHIP_NAME = "Northshire Safeguarding Children Partnership"
 
@@ -112,6 +118,7 @@ def load_demo(stdout=None) -> bool:
             _build_cases(world)
             _grant_access(world)
             sharing_demo.build(orgs=world.orgs, users=world.users)
+            ensure_demo_api_key()
     except IntegrityError:
         # A second seed run started at the same moment and committed first: same outcome as re-running.
         if demo_loaded():
@@ -150,6 +157,23 @@ def ensure_demo_second_factors() -> int:
             )
         given += 1
     return given
+
+
+def ensure_demo_api_key() -> bool:
+    """Give the demo trust its published API key, if the demo is loaded, the key is not there yet, and the trust's
+    administrator still has the demo password (as for the second factors above). Never run outside seed_demo."""
+    from .api import keys
+    from .models import ApiKey
+
+    admin = get_user_model().objects.filter(username="trustadmin").first()
+    if not demo_loaded() or admin is None or not admin.check_password(DEMO_PASSWORD):
+        return False
+    if ApiKey.objects.filter(prefix=DEMO_API_PREFIX).exists():
+        return False
+    trust = Organisation.objects.get(name=ORGANISATIONS["trust"][0])
+    keys.key_create(actor=admin, organisation=trust, name=DEMO_API_KEY_NAME, scope=ApiKey.Scope.READ_WRITE,
+                    prefix=DEMO_API_PREFIX, secret=DEMO_API_KEY.split("_", 2)[2])  # fmt: skip
+    return True
 
 
 # --- Organisations, partnership and people ---------------------------------------------------------

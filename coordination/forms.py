@@ -6,7 +6,7 @@ from django.forms import modelform_factory
 from django.utils import timezone
 
 from . import kinds
-from .models import Case, Organisation, Partnership, Pause, Process, Relationship, TimescaleRule
+from .models import Case, Membership, Organisation, Partnership, Pause, Process, Relationship, TimescaleRule
 
 
 class DateInput(forms.DateInput):
@@ -18,6 +18,10 @@ class DateInput(forms.DateInput):
 
 def date_field(label: str, required: bool = True, help_text: str = "") -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput(), help_text=help_text)
+
+
+# The user behind an API key is no person: never offered as a lead, a grantee or a point of contact.
+KEY_USER = Membership.Role.CASE_SYSTEM
 
 
 def _user_label(user) -> str:
@@ -75,7 +79,8 @@ class ProcessAddForm(forms.Form):
         self.fields["owner"].queryset = Organisation.objects.all()
         self.fields["owner"].choices = [("", "Choose an organisation")] + [(o.pk, o.name) for o in owners]
         self.fields["opened_on"].initial = timezone.localdate
-        leads = get_user_model().objects.filter(memberships__isnull=False).distinct().order_by("first_name")
+        leads = get_user_model().objects.filter(memberships__isnull=False).exclude(memberships__role=KEY_USER)
+        leads = leads.distinct().order_by("first_name")
         self.fields["lead"].queryset = leads
         self.fields["lead"].label_from_instance = _user_label
 
@@ -284,7 +289,8 @@ class GrantForm(forms.Form):
     def __init__(self, *args, case: Case, scopes: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = list(scopes.items())
-        people = get_user_model().objects.filter(memberships__isnull=False, is_active=True).distinct()
+        people = get_user_model().objects.filter(memberships__isnull=False, is_active=True)
+        people = people.exclude(memberships__role=KEY_USER).distinct()
         self.fields["user"].queryset = people.order_by("first_name", "last_name")
         self.fields["user"].label_from_instance = _user_label
         self.fields["process"].queryset = case.processes.all()

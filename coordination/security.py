@@ -31,8 +31,14 @@ SECOND_FACTOR_EXEMPT_URL_NAMES = frozenset(
     }
 )
 
+API_PREFIX = "/api/"
 SIGNED_IN_AT = "signed_in_at"  # session keys, seconds since the epoch
 LAST_ACTIVITY = "last_activity"
+
+
+def is_api(request) -> bool:
+    """A request to the REST API, which answers in JSON: never redirected to a sign-in page."""
+    return request.path.startswith(API_PREFIX)
 
 
 def _to_login(request, message: str):
@@ -67,12 +73,18 @@ class SessionTimeoutMiddleware:
                 signed_in_at = now
                 request.session[SIGNED_IN_AT] = now
                 request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+            message = ""
             if now - signed_in_at > settings.SESSION_COOKIE_AGE:
                 age = _minutes(settings.SESSION_COOKIE_AGE)
-                return _to_login(request, f"You were signed out because you signed in more than {age} ago.")
-            if now - last_activity > settings.SESSION_IDLE_SECONDS:
+                message = f"You were signed out because you signed in more than {age} ago."
+            elif now - last_activity > settings.SESSION_IDLE_SECONDS:
                 idle = _minutes(settings.SESSION_IDLE_SECONDS)
-                return _to_login(request, f"You were signed out after {idle} without activity.")
+                message = f"You were signed out after {idle} without activity."
+            if message and is_api(request):
+                logout(request)
+                return self.get_response(request)  # signed out: the API answers 401, not a redirect to a form
+            if message:
+                return _to_login(request, message)
             request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
@@ -95,6 +107,8 @@ class TwoFactorRequiredMiddleware:
             return None
         if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
             return None
+        if is_api(request):
+            return None  # the API refuses an unverified session itself, with a 401 problem (coordination/api/)
         step = "two-factor-verify" if user_has_device(user) else "two-factor-setup"
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
 

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "rest_framework",  # the REST API under /api/v1/ (coordination/api/)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our own static files, no CDN
     "coordination",
     "reviews",
     "investigations",
@@ -264,6 +267,17 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # and a later run takes it over (coordination/reminders.py).
 REMINDER_STALE_CLAIM_SECONDS = envint("REMINDER_STALE_CLAIM_SECONDS", 600)
 
+# --- Webhooks (coordination/webhook_delivery.py) ----------------------------------------------------
+# Seconds to wait for an endpoint to connect and for each read of its answer before counting the try as failed.
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Tries of one delivery before giving up on it and disabling its endpoint (backoff 30 s, 2 min, 8 min, … 6 h).
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+# Endpoints on loopback, private, link-local or reserved addresses are refused (the worker must not be made to
+# call into our own network) unless this is on: development and tests only.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = envbool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+# Plain http endpoints only in development; the tests turn it off for their loopback receiver.
+WEBHOOK_REQUIRE_HTTPS = not DEBUG
+
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -303,6 +317,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Webhooks: sends the committed outbox rows that are due (retries included), then, every quarter of an
+    # hour, announces deadlines due today or just passed. Both keep their state in the database.
+    "send-webhooks": {"task": "coordination.tasks.send_webhooks", "schedule": 30.0, "options": {"expires": 25}},
+    "emit-milestone-webhooks": {
+        "task": "coordination.tasks.emit_milestone_webhooks",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
+}
+
+# --- PDF summaries (coordination/summaries/) ---------------------------------------------------------
+# Rendered by a Celery worker of their own consuming the "pdf" queue (`make run` and docker-compose.yml start it
+# with --max-tasks-per-child=PDF_WORKER_MAX_TASKS and --max-memory-per-child=PDF_WORKER_MAX_MEMORY_KB).
+PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {"coordination.tasks.render_summary": {"queue": PDF_QUEUE}}
+# Seconds a render may take: at the soft limit it stops and the summary fails with that reason; at the hard limit
+# the worker kills it. A claim older than the hard limit (plus 30 s) belongs to a dead worker and is taken over.
+PDF_TASK_SOFT_TIME_LIMIT = envint("PDF_TASK_SOFT_TIME_LIMIT", 60)
+PDF_TASK_TIME_LIMIT = envint("PDF_TASK_TIME_LIMIT", 90)
+if PDF_TASK_TIME_LIMIT <= PDF_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("PDF_TASK_TIME_LIMIT must be longer than PDF_TASK_SOFT_TIME_LIMIT.")
+# Re-sends renders whose message or worker was lost, and fails those still unfinished after 30 minutes.
+CELERY_BEAT_SCHEDULE["sweep-pdf-summaries"] = {
+    "task": "coordination.tasks.sweep_pdf_summaries",
+    "schedule": 120.0,
+    "options": {"expires": 100},
 }
 
 # --- Production hardening (DEBUG off) --------------------------------------------------------------
@@ -324,4 +364,64 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of each PDF at INFO; its warnings (a resource refused, say) still show.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
+
+# --- REST API (coordination/api/, issue 6) ---------------------------------------------------------
+# A key for an organisation's case system (Authorization: Bearer pk_…) or a signed-in, second-factor-verified
+# session. What either sees comes from the access layer; errors are application/problem+json.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "coordination.api.authentication.ApiKeyAuthentication",
+        "coordination.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["coordination.api.permissions.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads take multipart (their views say)
+    "DEFAULT_PAGINATION_CLASS": "coordination.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["coordination.api.throttling.PerKeyThrottle"],
+    "EXCEPTION_HANDLER": "coordination.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "coordination.api.schema.ParallelAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per key (or per signed-in person) in a period: "600/min"; the period is s, min, hour or day.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+# Answers kept for Idempotency-Key replays are forgotten after 24 hours (coordination/api/idempotency.py).
+CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
+    "task": "coordination.tasks.purge_idempotency_records",
+    "schedule": 3600.0,
+    "options": {"expires": 3000},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Parallel API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Case coordination after a child dies or is seriously harmed: cases, processes, deadlines, "
+        "information-sharing requests and documents, as the key's organisation may see them. OFFICIAL-SENSITIVE. "
+        "Authenticate with `Authorization: Bearer pk_…`. Lists are cursor-paginated (follow `next`); "
+        "reads carry an ETag, and changes to an existing object need `If-Match` (412 when stale, 428 when "
+        "missing); a POST may carry an `Idempotency-Key`. Errors are application/problem+json."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "coordination.models.Case.Status",
+        "ProcessStatusEnum": "coordination.models.Process.Status",
+        "MilestoneStatusEnum": "coordination.api.serializers.milestones.STATUSES",
+        "SharingRequestStatusEnum": "sharing.models.SharingRequest.Status",
+    },
+}
+# The throttle's counts: in Redis when REDIS_URL is set, so every web worker shares them; otherwise in each
+# process's memory (one machine, one process: `make run`).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

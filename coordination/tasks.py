@@ -1,12 +1,14 @@
 """Celery tasks: thin wrappers that call plain functions, so every rule is testable without a broker."""
 
+import os
 from dataclasses import asdict
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.utils import timezone
 
-from . import reminders
+from . import reminders, webhook_delivery, webhooks
 from .models import WorkerHeartbeat
 
 
@@ -29,3 +31,51 @@ def _heartbeat_on_start(sender, **kwargs):
 def dispatch_reminders() -> dict:
     """Scheduled by beat every 15 minutes. The state lives in the database, so a repeat or retry is harmless."""
     return asdict(reminders.dispatch())
+
+
+@shared_task
+def send_webhooks() -> dict:
+    """Scheduled by beat every 30 seconds: sends the due webhook deliveries (coordination/webhook_delivery.py)."""
+    return asdict(webhook_delivery.send_due())
+
+
+@shared_task
+def emit_milestone_webhooks() -> dict:
+    """Scheduled by beat every 15 minutes: announces deadlines due today or just passed, once each."""
+    return asdict(webhooks.emit_milestone_events())
+
+
+# --- PDF summaries (coordination/summaries/jobs.py) -----------------------------------------------------
+# Routed to the "pdf" queue (settings.CELERY_TASK_ROUTES), which only the pdf worker consumes: one render at a
+# time, its child process replaced after PDF_WORKER_MAX_TASKS renders or PDF_WORKER_MAX_MEMORY_KB of memory.
+# No retries: a render that fails marks its row failed with the reason; a worker that dies mid-render leaves a
+# claim that the sweep below sends again once it is stale.
+
+
+@shared_task(
+    acks_late=True,
+    max_retries=0,
+    soft_time_limit=settings.PDF_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.PDF_TASK_TIME_LIMIT,
+)
+def render_summary(summary_pk: int) -> dict:
+    from .summaries import jobs
+
+    # The process id shows in the worker's log which child rendered it (it is replaced every few renders).
+    return {"summary": summary_pk, "outcome": jobs.run(summary_pk), "pid": os.getpid()}
+
+
+@shared_task
+def sweep_pdf_summaries() -> dict:
+    """Scheduled by beat every two minutes: re-sends lost renders and gives up on those waiting too long."""
+    from .summaries import jobs
+
+    return asdict(jobs.sweep())
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    """Scheduled by beat every hour: forgets API answers kept for Idempotency-Key replays after 24 hours."""
+    from .api import idempotency
+
+    return idempotency.purge_expired()

@@ -10,11 +10,14 @@ from .views import (
     cases,
     dashboard,
     health,
+    integrations,
     milestones,
     notifications,
     processes,
     relationships,
+    summaries,
     timescales,
+    webhooks,
 )
 from .views.accounts import two_factor_setup, two_factor_verify
 
@@ -87,3 +90,32 @@ urlpatterns += [
 
 # Information sharing between agencies: requests, decisions, disclosures, documents (sharing/urls.py).
 urlpatterns += [path("", include("sharing.urls"))]
+
+# Webhook endpoints, for an organisation's administrators (coordination/views/webhooks.py).
+urlpatterns += [
+    path("integrations/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("integrations/webhooks/new/", webhooks.webhook_add, name="webhook-add"),
+    path("integrations/webhooks/<int:endpoint_pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("integrations/webhooks/<int:endpoint_pk>/enable/", webhooks.webhook_enable, name="webhook-enable"),
+    path("integrations/webhooks/<int:endpoint_pk>/disable/", webhooks.webhook_disable, name="webhook-disable"),
+    path(
+        "integrations/webhooks/<int:endpoint_pk>/secret/",
+        webhooks.webhook_rotate_secret,
+        name="webhook-rotate-secret",
+    ),
+]
+
+# PDF summaries (coordination/summaries/): ask for one, follow its progress, download it (the requester only).
+urlpatterns += [
+    path("cases/<str:reference>/summaries/new/", summaries.case_summary_request, name="case-summary-request"),
+    path("sharing/register/summaries/new/", summaries.register_summary_request, name="register-summary-request"),
+    path("summaries/<int:summary_pk>/status/", summaries.summary_status, name="summary-status"),
+    path("summaries/<int:summary_pk>/download/", summaries.summary_download, name="summary-download"),
+]
+
+# The REST API (coordination/api/), and its API keys, managed by each organisation's administrators.
+urlpatterns += [
+    path("api/v1/", include("coordination.api.urls")),
+    path("integrations/", integrations.integrations, name="integrations"),
+    path("integrations/keys/<int:key_pk>/revoke/", integrations.key_revoke, name="integration-key-revoke"),
+]

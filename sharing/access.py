@@ -46,7 +46,8 @@ def requests_visible_to(user) -> QuerySet[SharingRequest]:
     if not is_member(user):
         return SharingRequest.objects.none()
     organisations = _organisations(user)
-    submitted = ~Q(status=Status.DRAFT)
+    # Submitted at some time: a draft withdrawn before it was ever submitted stays the requester's own.
+    submitted = Q(submitted_at__isnull=False)
     return SharingRequest.objects.filter(
         Q(requesting_organisation__in=organisations)
         | (

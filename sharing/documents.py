@@ -411,7 +411,8 @@ def version_add(*, actor, document: Document, upload: UploadedFile) -> DocumentV
 # --- Reading -----------------------------------------------------------------------------------------
 
 
-def _documents_with_versions(user) -> QuerySet[Document]:
+def documents_with_versions(user) -> QuerySet[Document]:
+    """Every document the user may see, each with `visible_versions` (newest first) prefetched."""
     versions = access.versions_visible_to(user).select_related("uploaded_by").order_by("-number")
     return (
         access.documents_visible_to(user)
@@ -440,11 +441,11 @@ def visible_documents(user, *, case: Case | None = None, process: Process | None
         place = {"case": case}
     else:
         raise ValueError("name a case, a process or a request")
-    return _with_latest(list(_documents_with_versions(user).filter(**place)))
+    return _with_latest(list(documents_with_versions(user).filter(**place)))
 
 
 def visible_document(user, pk: int) -> Document | None:
-    return next(iter(_with_latest(list(_documents_with_versions(user).filter(pk=pk)))), None)
+    return next(iter(_with_latest(list(documents_with_versions(user).filter(pk=pk)))), None)
 
 
 def place_label(document: Document) -> str:

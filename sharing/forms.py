@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from coordination.forms import date_field
-from coordination.models import Organisation, Process
+from coordination.models import Membership, Organisation, Process
 
 from .models import (
     Article6Basis,
@@ -220,7 +220,8 @@ class RequestForm(forms.Form):
         self.fields["requesting_organisation"].queryset = organisations
         self.fields["processes"].queryset = Process.objects.filter(case=case).order_by("opened_on", "id")
         self.fields["processes"].label_from_instance = lambda process: f"{process.kind_label} ({process.stage_label})"
-        people = get_user_model().objects.filter(memberships__isnull=False, is_active=True).distinct()
+        people = get_user_model().objects.filter(memberships__isnull=False, is_active=True)
+        people = people.exclude(memberships__role=Membership.Role.CASE_SYSTEM).distinct()  # an API key's user
         people = people.prefetch_related("memberships__organisation").order_by("first_name", "last_name", "username")
         self.fields["addressee"].queryset = people
         self.fields["addressee"].label_from_instance = _person_at

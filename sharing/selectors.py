@@ -211,9 +211,14 @@ class Side:
                     self.withdraw))  # fmt: skip
 
 
-def side_of(user, request: SharingRequest) -> Side:
-    requester = access.acts_for_requester(user, request)
-    provider = access.acts_for_provider(user, request)
+def side_of(user, request: SharingRequest, *, organisation_ids: set[int] | None = None) -> Side:
+    """What the user may do; a list passes `organisation_ids` (the user's organisations, read once) instead."""
+    if organisation_ids is None:
+        requester = access.acts_for_requester(user, request)
+        provider = access.acts_for_provider(user, request)
+    else:
+        requester = request.requesting_organisation_id in organisation_ids
+        provider = request.providing_organisation_id in organisation_ids
     decision = latest_decision(request)
     outcome = decision.outcome if decision else None
     status = request.status

@@ -66,6 +66,7 @@ def document_root(settings, tmp_path, monkeypatch):
     """Uploaded documents go to a directory of each test's own, never into var/."""
     from django.core.files.storage import storages
 
+    from coordination.models import PdfSummary
     from sharing.models import DocumentVersion
 
     root = tmp_path / "documents"
@@ -74,8 +75,9 @@ def document_root(settings, tmp_path, monkeypatch):
         **settings.STORAGES,
         "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
     }
-    # The model field called its storage callable once, at import: point it at the new storage too.
-    monkeypatch.setattr(DocumentVersion._meta.get_field("file"), "storage", storages["documents"])
+    # The model fields called their storage callable once, at import: point them at the new storage too.
+    for model in (DocumentVersion, PdfSummary):
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages["documents"])
     return root
 
 

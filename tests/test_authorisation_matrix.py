@@ -9,14 +9,18 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coordination import grants, services
-from coordination.models import Milestone
+from coordination.models import Milestone, Notification
+from coordination.summaries import jobs as summary_jobs
+from coordination.summaries import services as summary_services
 from sharing import documents
 from sharing import services as sharing_services
 from tests import factories
+from tests.api_support import issue_key, key_client
 from tests.factories import add_process, test_rule
 
 # Pages that are not about one case; the outsider may load them, but must not find the case on them.
@@ -38,9 +42,19 @@ NOT_ABOUT_ONE_CASE = {
     "sharing-outbox",
     "sharing-register",
     "sharing-register-export",
+    "register-summary-request",  # the user's own organisation's register only
+    "webhook-list",
+    "webhook-add",
+    "integrations",  # the API keys of the organisations the user administers (403 to others)
 }
 # URL parts that name one case, or something on one: a URL with any of them must refuse the outsider.
 OBJECT_CONVERTERS = {"reference", "request_ref", "document_pk"}
+# An object of another organisation, about no case, that the outsider must not reach either: answered 404.
+OBJECT_CONVERTERS |= {"endpoint_pk"}
+# A PDF summary: only the person who asked for it may follow or download it.
+OBJECT_CONVERTERS |= {"summary_pk"}
+# An API key of another organisation (revoking it): 404.
+OBJECT_CONVERTERS |= {"key_pk"}
 # Answered without signing in, and about no case (the calendar feed is checked by its token in its own tests).
 PUBLIC = {"login", "logout", "healthz", "calendar-feed"}
 # Account pages of the two-factor sign-in, when present.
@@ -73,6 +87,13 @@ def probe(world):
     sw = factories.build_sharing_world(world)
     request = _disclosed_request(sw)
     ids = {"process": lcspr.pk, "relationship": relationship.pk, "milestone": milestone.pk, "request": request}
+    ids["summary"] = _ready_summary(world)
+    ids["webhook_endpoint"] = factories.webhook_endpoint(world.council)  # the council's, not the outsider's
+    ids["api_key"], _ = issue_key(world.council)
+    ids["notification"] = Notification.objects.create(
+        user=world.manager, kind="reminder", case=world.case, message=f"{world.case.reference} is due",
+        created_at=timezone.now(),
+    )  # fmt: skip
     return world, ids
 
 
@@ -94,6 +115,13 @@ def _disclosed_request(sw):
     return request
 
 
+def _ready_summary(world):
+    """The manager's case summary, rendered (by the plain function, no broker): a file the outsider must not get."""
+    summary = summary_services.summary_request(actor=world.manager, case=world.case)
+    assert summary_jobs.run(summary.pk) == "ready"
+    return summary
+
+
 def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
@@ -103,6 +131,12 @@ def _kwargs_for(name: str, pattern: URLPattern, world, ids) -> dict:
             kwargs[key] = ids["request"].reference
         elif key == "document_pk":
             kwargs[key] = ids["request"].document.pk
+        elif key == "endpoint_pk":
+            kwargs[key] = ids["webhook_endpoint"].pk
+        elif key == "summary_pk":
+            kwargs[key] = ids["summary"].pk
+        elif key == "key_pk":
+            kwargs[key] = ids["api_key"].pk
         elif key == "number":
             kwargs[key] = 1
         elif key == "pk" and name.startswith("sharing-disclosure"):
@@ -131,6 +165,8 @@ def test_every_url_refuses_an_agency_without_access(client, probe, sign_in):
         if name in PUBLIC or (name and name.startswith(ACCOUNT_PREFIXES)):
             continue
         assert name, f"an unnamed URL pattern {pattern.pattern}: name it and classify it here"
+        if name.startswith("api-"):
+            continue  # the REST API: test_every_api_route_refuses_another_organisations_key_and_session
         if OBJECT_CONVERTERS & set(pattern.pattern.converters):
             url = reverse(name, kwargs=_kwargs_for(name, pattern, world, ids))
             for method in (client.get, client.post):
@@ -192,3 +228,89 @@ def test_identifiable_details_need_their_own_grant_and_each_view_is_audited(clie
     response = client.get(reverse("case-identity", args=[world.case.reference]))
     assert "Ada Example" in response.content.decode()
     assert AuditEntry.objects.filter(action="view_identity", actor=world.outsider).count() == 1
+
+
+# --- The REST API (issue 6) ---------------------------------------------------------------------------------
+
+# Lists: the outsider gets 200 and an empty page, never the case.
+API_LISTS = {
+    "api-case-list",
+    "api-process-list",
+    "api-milestone-list",
+    "api-sharing-request-list",
+    "api-document-list",
+    "api-organisation-list",
+    "api-notification-list",
+}
+# About no case and no organisation's data: the schema, its documentation, and the problem 404 for other paths.
+API_PUBLIC = {"api-schema", "api-docs", "api-not-found"}
+# Organisations' names and kinds are not sensitive: every caller reads every organisation.
+API_FOR_EVERY_CALLER = {"api-organisation-detail"}
+
+
+def _api_kwargs(name: str, pattern: URLPattern, world, ids) -> dict:
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key == "reference":
+            kwargs[key] = world.case.reference
+        elif key == "request_ref":
+            kwargs[key] = ids["request"].reference
+        elif key == "document_pk":
+            kwargs[key] = ids["request"].document.pk
+        elif key == "number":
+            kwargs[key] = 1
+        elif key == "pk" and name.startswith("api-process-"):
+            kwargs[key] = ids["process"]
+        elif key == "pk" and name.startswith("api-milestone-"):
+            kwargs[key] = ids["milestone"]
+        elif key == "pk" and name.startswith("api-notification-"):
+            kwargs[key] = ids["notification"].pk  # the manager's own
+        elif key == "pk" and name.startswith("api-organisation-"):
+            kwargs[key] = world.council.pk
+        else:
+            raise AssertionError(f"{name}: the API matrix does not know how to fill <{key}>; teach it")
+    return kwargs
+
+
+def _offers(pattern: URLPattern, method: str) -> bool:
+    view_class = getattr(pattern.callback, "cls", None)
+    return view_class is not None and hasattr(view_class, method)
+
+
+def test_every_api_route_refuses_another_organisations_key_and_session(probe, sign_in):
+    """Every object and action of the API answers 404 to a person of an organisation without access, signed in,
+    and to that organisation's read-and-write key; no list shows them the case."""
+    world, ids = probe
+    session = Client()
+    sign_in(session, world.outsider)
+    _key, plaintext = issue_key(world.outside_agency)
+    callers = {"session": session, "key": key_client(plaintext)}
+    secrets = (world.case.reference, world.case.pseudonym, "Chronology")
+    checked = set()
+    for name, pattern in _patterns():
+        if not (name or "").startswith("api-") or name in API_PUBLIC:
+            continue
+        if name in API_LISTS:
+            for who, caller in callers.items():
+                response = caller.get(reverse(name))
+                assert response.status_code == 200, f"{name} {who}: {response.status_code}"
+                assert response.json()["results"] == [] or name == "api-organisation-list", f"{name} {who}"
+                assert not any(secret in _body(response) for secret in secrets), f"{name} {who} shows the case"
+            checked.add(name)
+            continue
+        assert pattern.pattern.converters, f"{name} ({pattern.pattern}) is new: classify it in this test"
+        url = reverse(name, kwargs=_api_kwargs(name, pattern, world, ids))
+        for who, caller in callers.items():
+            for method in ("get", "post", "patch"):
+                response = getattr(caller, method)(url, content_type="application/json")
+                body = _body(response)
+                assert not any(secret in body for secret in secrets), f"{name} {method} {who} shows the case"
+                if name in API_FOR_EVERY_CALLER:
+                    assert response.status_code in (200, 405), f"{name} {method} {who}: {response.status_code}"
+                elif _offers(pattern, method):
+                    assert response.status_code == 404, f"{name} {method} {who}: {response.status_code}"
+                    assert response["Content-Type"] == "application/problem+json", f"{name} {method} {who}"
+                else:
+                    assert response.status_code == 405, f"{name} {method} {who}: {response.status_code}"
+        checked.add(name)
+    assert len(checked) >= 25 and checked >= API_LISTS

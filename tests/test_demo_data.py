@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from coordination import kinds
-from coordination.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from coordination.demo import DEMO_API_KEY, DEMO_API_PREFIX, DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from coordination.models import Case, ChildIdentity, Membership, Pause, Process, Relationship, StageChange
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +54,10 @@ def test_loading_twice_changes_nothing_the_second_time():
 def test_one_demo_user_per_role_and_one_password():
     load_demo()
     for role in Membership.Role:
-        if role == Membership.Role.CASE_SYSTEM:
-            continue  # not a person: the user behind an API key (tests/test_api_keys.py)
         assert Membership.objects.filter(role=role).count() == 1, role
+    # The one "case system" is not a person: the user behind the demo's API key (tests/test_api_keys.py).
+    system = Membership.objects.get(role=Membership.Role.CASE_SYSTEM)
+    assert system.user.api_key.prefix == DEMO_API_PREFIX and not system.user.has_usable_password()
     for login in DEMO_LOGINS:
         user = get_user_model().objects.get(username=login.username)
         assert user.check_password(DEMO_PASSWORD)
@@ -130,6 +131,7 @@ def test_seed_command_always_shows_the_logins():
         text = out.getvalue()
         assert expected in text
         assert DEMO_PASSWORD in text
+        assert DEMO_API_KEY in text
         for login in DEMO_LOGINS:
             assert login.username in text
 

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 SERVICES = COMPOSE["services"]
-LONG_RUNNING = ("web", "worker", "beat", "postgres", "redis")
-APP_SERVICES = ("migrate", "web", "worker", "beat")  # built from the project, configured by .env
+LONG_RUNNING = ("web", "worker", "pdf-worker", "beat", "postgres", "redis")
+APP_SERVICES = ("migrate", "web", "worker", "pdf-worker", "beat")  # built from the project, configured by .env
 
 # os.environ.get("X" / os.getenv("X" / os.environ["X"] / envbool("X" / envint("X" / envlist("X"
 _SETTINGS_READ = re.compile(
@@ -204,6 +204,36 @@ def test_celery_services_run_the_coordination_app(service):
     assert service in cmd, f"{service} does not run `celery {service}`: {cmd}"
 
 
+def _option(cmd: list[str], long: str, short: str | None = None) -> str | None:
+    for i, part in enumerate(cmd):
+        if part.startswith(long + "="):
+            return part.partition("=")[2]
+        if part == long or (short and part == short):
+            return cmd[i + 1]
+    return None
+
+
+def test_the_pdf_worker_consumes_the_pdf_queue_one_render_at_a_time_with_limits():
+    from django.conf import settings
+
+    cmd = command("pdf-worker")
+    assert cmd[:4] == ["celery", "-A", "coordination", "worker"], cmd
+    route = settings.CELERY_TASK_ROUTES["coordination.tasks.render_summary"]["queue"]
+    assert _option(cmd, "--queues", "-Q") == route == settings.PDF_QUEUE
+    assert _option(cmd, "--concurrency", "-c") == "1"
+    # The limits come from .env through compose, with the same defaults as .env.example and the Makefile.
+    makefile = (ROOT / "Makefile").read_text()
+    for option, variable in (("--max-tasks-per-child", "PDF_WORKER_MAX_TASKS"),
+                             ("--max-memory-per-child", "PDF_WORKER_MAX_MEMORY_KB")):  # fmt: skip
+        value = _option(cmd, option)
+        assert value and value.startswith("${" + variable + ":-"), f"{option} should come from {variable}: {value}"
+        default = value.removeprefix("${" + variable + ":-").removesuffix("}")
+        assert int(interpolate(value, ENV_EXAMPLE)) > 0 and default == ENV_EXAMPLE[variable]
+        assert re.search(rf"^{variable} \?= {default}$", makefile, re.M), f"the Makefile's {variable} default"
+    # The other worker leaves the pdf queue alone, so a slow render never holds up reminders and e-mails.
+    assert _option(command("worker"), "--queues", "-Q") in (None, "celery")
+
+
 def test_the_celery_app_is_named_coordination():
     app = importlib.import_module("coordination.celery").app
     assert app.main == "coordination"
@@ -231,7 +261,7 @@ def test_migrations_run_once_before_the_app_starts():
     assert cmd[0] == "python" and cmd[1:3] == ["manage.py", "migrate"], cmd
     assert str(SERVICES["migrate"].get("restart", "no")) == "no", "a one-shot service must not restart"
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for service in ("web", "worker", "beat"):
+    for service in ("web", "worker", "pdf-worker", "beat"):
         depends = SERVICES[service]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", service
         assert depends["postgres"]["condition"] == "service_healthy", service
@@ -257,8 +287,8 @@ def test_named_volumes_hold_postgres_redis_and_var():
 def test_documents_live_on_a_named_volume_that_web_and_worker_share():
     root = ENV_EXAMPLE["DOCUMENT_ROOT"]
     assert ENV_EXAMPLE["DOCUMENT_STORAGE"] == "local"
-    volumes = {named_volumes(service).get(root) for service in ("web", "worker")}
-    assert len(volumes) == 1 and None not in volumes, f"web and worker must share one volume at {root}"
+    volumes = {named_volumes(service).get(root) for service in ("web", "worker", "pdf-worker")}
+    assert len(volumes) == 1 and None not in volumes, f"web and the workers must share one volume at {root}"
     assert volumes != {named_volumes("web").get(ENV_EXAMPLE["VAR_DIR"])}, "documents deserve their own volume"
     mkdir = next(a for k, a in dockerfile_instructions() if k == "RUN" and "chown" in a)
     assert root in mkdir, f"the image must create {root}, owned by its user, for the volume to copy"
@@ -300,7 +330,9 @@ def test_every_env_example_variable_has_a_comment():
 
 
 def test_env_example_secrets_are_placeholders():
-    for name in ("SECRET_KEY", "EMAIL_HOST_PASSWORD", *COMPOSE_VARIABLES):
+    # Compose also reads the pdf worker's limits (PDF_WORKER_*), which are numbers, not secrets.
+    compose_secrets = [name for name in COMPOSE_VARIABLES if re.search(r"PASSWORD|SECRET|TOKEN|KEY$", name)]
+    for name in ("SECRET_KEY", "EMAIL_HOST_PASSWORD", *compose_secrets):
         assert "change-me" in ENV_EXAMPLE[name], f"{name} in .env.example is not a placeholder"
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import access, audit, selectors, services
 from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
+from ..summaries import selectors as summary_selectors
 from ..timeline import build_timeline
 from .forms import run_service
 
@@ -76,6 +77,7 @@ def case_detail(request, reference):
             "ended_relationships": [r for r in relationships if not r.is_current],
             "may_manage": access.may_manage_case(request.user, case),
             "may_see_identity": access.identities_visible_to(request.user).filter(case=case).exists(),
+            "pdf_summaries": summary_selectors.case_summaries(user=request.user, case=case),
         },
     )
 

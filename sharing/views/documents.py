@@ -148,7 +148,11 @@ def version_download(request, document_pk, number):
                                        http_request=request)  # fmt: skip
     if found is None:
         raise Http404("No such document")
-    version, handle = found
+    return download_response(*found)
+
+
+def download_response(version, handle) -> FileResponse:
+    """The file as a download (the REST API sends it the same way)."""
     # Always a download, never shown in the browser: the portal's own origin must not render uploaded content.
     response = FileResponse(handle, as_attachment=True, filename=version.original_name,
                             content_type=version.content_type)  # fmt: skip

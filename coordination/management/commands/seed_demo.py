@@ -3,10 +3,12 @@
 from django.core.management.base import BaseCommand
 
 from coordination.demo import (
+    DEMO_API_KEY,
     DEMO_BACKUP_CODES,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
+    ensure_demo_api_key,
     ensure_demo_second_factors,
     load_demo,
 )
@@ -22,6 +24,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; left as it is.")
         # Separate from the load, so a demo database from before the second factor gets it too.
         ensure_demo_second_factors()
+        ensure_demo_api_key()
         # Printed every time, so that whoever starts the server can see how to sign in.
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
@@ -31,4 +34,8 @@ class Command(BaseCommand):
             "Second factor for all: add the time-based key "
             f"{DEMO_TOTP_SECRET} to an authenticator app,\n"
             f"  or use a backup code, each once: {', '.join(DEMO_BACKUP_CODES)}"
+        )
+        self.stdout.write(
+            "REST API (docs at /api/v1/docs/): the trust's demo key, read and write, for the demo only:\n"
+            f"  {DEMO_API_KEY}"
         )

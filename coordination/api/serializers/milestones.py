@@ -1,0 +1,80 @@
+"""Deadlines on the statutory clock: each with the rule it comes from, how its date was reached, every change to
+that date, and its status today."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from coordination import clock
+from coordination.models import Milestone, MilestoneAdjustment, Process, TimescaleRule
+
+from .common import PersonField, link
+
+STATUSES = [(status.value, status.label) for status in clock.Status]
+
+
+class RuleRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimescaleRule
+        fields = ["code", "milestone", "force", "source", "verification"]
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    recorded_by = PersonField()
+
+    class Meta:
+        model = MilestoneAdjustment
+        fields = ["kind", "from_date", "to_date", "reason", "authorised_by", "basis", "recorded_at", "recorded_by"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    case = serializers.SerializerMethodField(help_text="The reference of the case it is on.")
+    sharing_request = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    rule = RuleRefSerializer(read_only=True)
+    status = serializers.SerializerMethodField()
+    completed_by = PersonField()
+    waived_by = PersonField()
+    adjustments = AdjustmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "url", "case", "process", "sharing_request", "rule", "occurrence", "trigger_date",
+                  "base_due_date", "due_date", "explanation", "status", "completed_on", "completed_by",
+                  "completion_note", "waived_at", "waived_by", "waiver_reason", "created_at", "updated_at",
+                  "adjustments"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, milestone) -> str:
+        return link(self, "api-milestone-detail", milestone.pk)
+
+    def get_case(self, milestone) -> str:
+        return milestone.case.reference
+
+    @extend_schema_field(serializers.ChoiceField(choices=STATUSES))
+    def get_status(self, milestone) -> str:
+        closures = self.context.get("closures") or {None: {}}
+        case = milestone.case
+        paused = milestone.process_id is not None and milestone.process.status == Process.Status.PAUSED
+        return clock.status_of(
+            milestone, today=timezone.localdate(), process_paused=paused,
+            closures=closures.get(case.partnership_id, closures[None]),
+        ).value  # fmt: skip
+
+
+class MilestoneCompleteSerializer(serializers.Serializer):
+    completed_on = serializers.DateField(required=False, help_text="The date it was met (default today).")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        data.setdefault("completed_on", timezone.localdate())
+        return data
+
+
+class MilestoneExtendSerializer(serializers.Serializer):
+    new_due_date = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+    authorised_by = serializers.CharField(allow_blank=True, max_length=200)
+    basis = serializers.CharField(allow_blank=True, max_length=300, help_text="The legal basis or authority.")

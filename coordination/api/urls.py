@@ -1,0 +1,82 @@
+"""/api/v1/: one path per object and per action, named api-…, so tests/test_authorisation_matrix.py can fill
+each one in and check that an organisation without access gets 404 from every one of them."""
+
+from django.urls import path, re_path, register_converter
+from django.urls.converters import IntConverter
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+
+from .views import cases, documents, milestones, notifications, organisations, processes, sharing
+
+
+class IdConverter(IntConverter):
+    """An id: at most 18 digits, so a number too big for the database is a 404, not an overflow."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_converter(IdConverter, "id")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, rest=""):
+    """Any other address under /api/v1/: a problem document, not the portal's HTML 404 page."""
+    raise exceptions.NotFound("There is nothing at this address. The API's operations are listed at /api/v1/docs/.")
+
+
+urlpatterns = [
+    # The OpenAPI 3 schema (committed as docs/openapi.yaml) and its interactive documentation: Swagger UI from the
+    # sidecar's static files (Redoc is left out: it injects <style> elements our Content-Security-Policy refuses).
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Cases and processes.
+    path("cases/", cases.CaseList.as_view(), name="api-case-list"),
+    path("cases/<str:reference>/", cases.CaseDetail.as_view(), name="api-case-detail"),
+    path("processes/", processes.ProcessList.as_view(), name="api-process-list"),
+    path("processes/<id:pk>/", processes.ProcessDetail.as_view(), name="api-process-detail"),
+    path("processes/<id:pk>/move/", processes.ProcessMove.as_view(), name="api-process-move"),
+    path("processes/<id:pk>/pause/", processes.ProcessPause.as_view(), name="api-process-pause"),
+    path("processes/<id:pk>/resume/", processes.ProcessResume.as_view(), name="api-process-resume"),
+    # Deadlines.
+    path("milestones/", milestones.MilestoneList.as_view(), name="api-milestone-list"),
+    path("milestones/<id:pk>/", milestones.MilestoneDetail.as_view(), name="api-milestone-detail"),
+    path("milestones/<id:pk>/complete/", milestones.MilestoneComplete.as_view(), name="api-milestone-complete"),
+    path("milestones/<id:pk>/extend/", milestones.MilestoneExtend.as_view(), name="api-milestone-extend"),
+    # Information-sharing requests.
+    path("sharing-requests/", sharing.SharingRequestList.as_view(), name="api-sharing-request-list"),
+    path("sharing-requests/<str:request_ref>/", sharing.SharingRequestDetail.as_view(),
+         name="api-sharing-request-detail"),
+    path("sharing-requests/<str:request_ref>/submit/", sharing.SharingRequestSubmit.as_view(),
+         name="api-sharing-request-submit"),
+    path("sharing-requests/<str:request_ref>/acknowledge/", sharing.SharingRequestAcknowledge.as_view(),
+         name="api-sharing-request-acknowledge"),
+    path("sharing-requests/<str:request_ref>/consider/", sharing.SharingRequestConsider.as_view(),
+         name="api-sharing-request-consider"),
+    path("sharing-requests/<str:request_ref>/decide/", sharing.SharingRequestDecide.as_view(),
+         name="api-sharing-request-decide"),
+    path("sharing-requests/<str:request_ref>/disclose/", sharing.SharingRequestDisclose.as_view(),
+         name="api-sharing-request-disclose"),
+    path("sharing-requests/<str:request_ref>/close/", sharing.SharingRequestClose.as_view(),
+         name="api-sharing-request-close"),
+    path("sharing-requests/<str:request_ref>/withdraw/", sharing.SharingRequestWithdraw.as_view(),
+         name="api-sharing-request-withdraw"),
+    # Documents.
+    path("documents/", documents.DocumentList.as_view(), name="api-document-list"),
+    path("documents/<id:document_pk>/", documents.DocumentDetail.as_view(), name="api-document-detail"),
+    path("documents/<id:document_pk>/versions/", documents.DocumentVersionUpload.as_view(),
+         name="api-document-version-upload"),
+    path("documents/<id:document_pk>/versions/<id:number>/download/", documents.DocumentDownload.as_view(),
+         name="api-document-download"),
+    # Organisations and the caller's notifications.
+    path("organisations/", organisations.OrganisationList.as_view(), name="api-organisation-list"),
+    path("organisations/<id:pk>/", organisations.OrganisationDetail.as_view(), name="api-organisation-detail"),
+    path("notifications/", notifications.NotificationList.as_view(), name="api-notification-list"),
+    path("notifications/<id:pk>/read/", notifications.NotificationRead.as_view(), name="api-notification-read"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
+]  # fmt: skip

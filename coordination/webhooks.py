@@ -1,0 +1,331 @@
+"""Webhook events: telling an organisation's case system that something it may read has changed (issue 6).
+
+The outbox: `emit` is called inside the service's transaction, after the change, and inserts one
+WebhookDelivery per endpoint that should hear of it. The rows commit or roll back with the change, so no
+event announces a change that did not happen, and none is lost if the broker is down; the dispatcher
+(coordination/webhook_delivery.py) sends the committed rows.
+
+Who hears of an event: an active endpoint subscribed to its type, whose API key is live (not revoked, not
+expired, its service user active), and whose key's service user may read the object through the access layer,
+exactly as the API would answer that key. An endpoint never learns that a case it may not see exists.
+
+What it says: ids and the event type only (the case and request references, process and milestone ids,
+stage and status keys, a due date, links into the API). Never a pseudonym, a name, an identity or anything
+a person typed: the receiver fetches the details through the API with its key, which checks access again.
+
+Milestones: `emit_milestone_events`, run by beat every quarter of an hour, announces open milestones due today
+(`milestone.due`) and those that have just passed their date (`milestone.overdue`), once each per due date:
+message ids are derived from (milestone, kind, due date, endpoint), so running it twice, or in two workers,
+inserts each delivery once, and a deadline that is extended is announced again for its new date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.urls import reverse
+from django.utils import timezone
+
+from sharing import access as sharing_access
+from sharing.models import SharingRequest
+
+from . import access
+from .clock import OPEN
+from .models import (
+    Case,
+    ChildIdentity,
+    Milestone,
+    Organisation,
+    Process,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .reminders import AWAITING_DECISION
+
+MILESTONE_DUE = "milestone.due"
+MILESTONE_OVERDUE = "milestone.overdue"
+SHARING_REQUEST_STATUS_CHANGED = "sharing_request.status_changed"
+PROCESS_STAGE_CHANGED = "process.stage_changed"
+ACCESS_GRANTED = "access.granted"
+
+EVENTS = {
+    PROCESS_STAGE_CHANGED: "A process moved to another stage",
+    SHARING_REQUEST_STATUS_CHANGED: "An information-sharing request changed status",
+    MILESTONE_DUE: "A deadline is due today",
+    MILESTONE_OVERDUE: "A deadline has passed",
+    ACCESS_GRANTED: "Your organisation was granted access to a case, a process or the child's details",
+}
+
+# What a payload's data may hold: ids, keys and dates. Anything else is refused, so a future caller cannot put
+# a pseudonym or a note into an event by accident.
+DATA_KEYS = frozenset(
+    {"case", "process", "kind", "from_stage", "to_stage", "sharing_request", "from_status", "to_status",
+     "milestone", "due_date", "scope", "links"}
+)  # fmt: skip
+
+# An overdue milestone is announced on the first scan after its date; a scan that was not running for a few days
+# still catches up within this window, and milestones overdue for longer are not looked at again every run.
+OVERDUE_CATCH_UP_DAYS = 7
+# Deterministic message ids for the milestone scan (uuid5 of this namespace and the event's identity).
+_MILESTONE_NAMESPACE = uuid.UUID("5b0f3a52-8d4e-4c57-9a51-2f1d6b3c7e90")
+
+
+def api_link(kind: str, key) -> str:
+    """An object's API address (coordination/api/urls.py): api_link("process", 17) -> /api/v1/processes/17/."""
+    return reverse(f"api-{kind}-detail", args=[key])
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def milestone_message_id(milestone_id: int, kind: str, due: date, endpoint_id: int) -> str:
+    """The same id for the same announcement, so inserting it twice inserts it once (36 characters)."""
+    return f"msg_{uuid.uuid5(_MILESTONE_NAMESPACE, f'{milestone_id}:{kind}:{due.isoformat()}:{endpoint_id}').hex}"
+
+
+# --- Who may hear ----------------------------------------------------------------------------------
+
+
+def live_endpoints(event_types: Iterable[str], organisation: Organisation | None = None) -> list[WebhookEndpoint]:
+    """Active endpoints with a live key subscribed to any of these events, with their keys and key users: one query.
+    (The events list is filtered here rather than in SQL: SQLite has no JSON containment.)"""
+    now = timezone.now()
+    endpoints = WebhookEndpoint.objects.filter(
+        Q(api_key__expires_at=None) | Q(api_key__expires_at__gt=now),
+        is_active=True,
+        api_key__revoked_at=None,
+        api_key__user__is_active=True,
+    ).select_related("api_key__user")
+    if organisation is not None:
+        endpoints = endpoints.filter(organisation=organisation)
+    wanted = set(event_types)
+    return [endpoint for endpoint in endpoints.order_by("pk") if wanted & set(endpoint.events or ())]
+
+
+def _key_users(endpoints: Iterable[WebhookEndpoint]) -> dict[int, object]:
+    return {endpoint.api_key.user_id: endpoint.api_key.user for endpoint in endpoints}
+
+
+def _in(field: str, visible: QuerySet) -> Q | Value:
+    if visible.query.is_empty():  # the access layer's answer for someone who is no longer a member
+        return Value(False)
+    return Q(**{f"{field}__in": visible.order_by().values("pk")})
+
+
+def _readers(objects: QuerySet, conditions: dict[int, Q | Value]) -> dict[int, set[int]]:
+    """{object pk: ids of the users who may read it}, in one query whatever the number of users: each user's
+    access-layer queryset becomes one boolean column of the same SELECT."""
+    if not conditions:
+        return {}
+    columns = {
+        f"reader_{user_id}": condition if isinstance(condition, Value) else
+        ExpressionWrapper(condition, output_field=BooleanField())
+        for user_id, condition in conditions.items()
+    }  # fmt: skip
+    readers: dict[int, set[int]] = {}
+    for row in objects.order_by().annotate(**columns).values("pk", *columns):
+        readers[row["pk"]] = {user_id for user_id in conditions if row[f"reader_{user_id}"]}
+    return readers
+
+
+# How each kind of object is read: the access-layer queryset a key user must find it in. (A process is read in
+# full; its stage alone is announced on the case's terms, see process_stage_changed.)
+_VISIBLE: dict[type, Callable[[object], QuerySet]] = {
+    Case: access.cases_visible_to,
+    Process: access.processes_visible_to,
+    ChildIdentity: access.identities_visible_to,
+    SharingRequest: sharing_access.requests_visible_to,
+}
+
+
+def _may_read(obj, users: dict[int, object]) -> set[int]:
+    """The ids of those users who may read `obj`."""
+    if isinstance(obj, Milestone):
+        conditions = _milestone_conditions(users)
+    else:
+        conditions = {user_id: _in("pk", _VISIBLE[type(obj)](user)) for user_id, user in users.items()}
+    return _readers(type(obj).objects.filter(pk=obj.pk), conditions).get(obj.pk, set())
+
+
+def _milestone_conditions(users: dict[int, object]) -> dict[int, Q | Value]:
+    """A milestone is working detail: its process seen in full, or its information-sharing request."""
+    conditions = {}
+    for user_id, user in users.items():
+        by_process = _in("process", access.processes_visible_to(user))
+        by_request = _in("sharing_request", sharing_access.requests_visible_to(user))
+        parts = [part for part in (by_process, by_request) if isinstance(part, Q)]
+        condition = Value(False)
+        for part in parts:
+            condition = part if isinstance(condition, Value) else condition | part
+        conditions[user_id] = condition
+    return conditions
+
+
+# --- Emitting --------------------------------------------------------------------------------------
+
+
+def payload(event_type: str, data: dict, *, at=None) -> dict:
+    """The Standard Webhooks body: {"type", "timestamp", "data"}."""
+    unknown = set(data) - DATA_KEYS
+    if unknown:
+        raise ValueError(f"webhook data may hold ids only, not {sorted(unknown)}")
+    if event_type not in EVENTS:
+        raise ValueError(f"unknown webhook event {event_type!r}")
+    return {"type": event_type, "timestamp": (at or timezone.now()).isoformat(), "data": data}
+
+
+def emit(*, event_type: str, obj, data: dict, organisation: Organisation | None = None) -> list[WebhookDelivery]:
+    """Record one delivery of this event for each endpoint that may hear of `obj` (see the module docstring).
+    Call it inside the service's transaction, after the change. `organisation` limits it to that organisation's
+    endpoints (a grant is announced to the grantee only).
+
+    Queries: one for the endpoints (none subscribed: that is all), one for who may read the object, one insert;
+    plus the access layer's own membership look-ups for each distinct key user (one to three). The number of
+    endpoints sharing a key costs nothing."""
+    body = payload(event_type, data)
+    endpoints = live_endpoints([event_type], organisation)
+    if not endpoints:
+        return []
+    readers = _may_read(obj, _key_users(endpoints))
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery(endpoint=endpoint, message_id=new_message_id(), event_type=event_type, payload=body,
+                        created_at=now, next_attempt_at=now)
+        for endpoint in endpoints
+        if endpoint.api_key.user_id in readers
+    ]  # fmt: skip
+    return WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def process_stage_changed(*, process: Process, from_stage: str) -> list[WebhookDelivery]:
+    """A stage is summary information, shown to whoever sees the case (coordination/access.py), so an endpoint
+    whose key sees the case hears of it. The process's own address answers only a key that sees it in full; any
+    other reads the new stage on the case."""
+    case = process.case
+    data = {
+        "case": case.reference,
+        "process": process.pk,
+        "kind": process.kind,
+        "from_stage": from_stage,
+        "to_stage": process.stage,
+        "links": {"self": api_link("process", process.pk), "case": api_link("case", case.reference)},
+    }
+    return emit(event_type=PROCESS_STAGE_CHANGED, obj=case, data=data)
+
+
+def sharing_request_status_changed(*, request: SharingRequest, from_status: str) -> list[WebhookDelivery]:
+    data = {
+        "sharing_request": request.reference,
+        "case": request.case.reference,
+        "from_status": from_status,
+        "to_status": request.status,
+        "links": {"self": api_link("sharing-request", request.reference)},
+    }
+    return emit(event_type=SHARING_REQUEST_STATUS_CHANGED, obj=request, data=data)
+
+
+def access_granted(*, case: Case, scope: str, target, organisation: Organisation) -> list[WebhookDelivery]:
+    """Told to the grantee organisation's endpoints whose key may now read what was granted, and to no other.
+    (A grant to a named person gives an organisation's key nothing, so it is not announced.)"""
+    data = {"scope": scope, "case": case.reference, "links": {"case": api_link("case", case.reference)}}
+    if isinstance(target, Process):
+        data["process"] = target.pk
+        data["links"]["self"] = api_link("process", target.pk)
+    return emit(event_type=ACCESS_GRANTED, obj=target, data=data, organisation=organisation)
+
+
+# --- Milestones due and overdue ----------------------------------------------------------------------
+
+
+@dataclass
+class MilestoneScan:
+    milestones: int = 0  # open milestones due today or just overdue, looked at
+    deliveries: int = 0  # deliveries inserted by this run (the rest already existed)
+
+
+def milestone_kind(due: date, today: date) -> str | None:
+    if due == today:
+        return MILESTONE_DUE
+    if today - timedelta(days=OVERDUE_CATCH_UP_DAYS) <= due < today:
+        return MILESTONE_OVERDUE
+    return None
+
+
+def _milestones(today: date, batch_size: int) -> Iterator[list[Milestone]]:
+    """Open milestones due today or overdue within the catch-up window, as the reminders choose them: those of
+    active processes on open cases, and those of requests still awaiting a decision on open cases."""
+    candidates = (
+        Milestone.objects.filter(OPEN, due_date__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS),
+                                 due_date__lte=today)
+        .filter(
+            Q(process__status=Process.Status.ACTIVE, process__case__status=Case.Status.OPEN)
+            | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
+        )
+        .select_related("process__case", "sharing_request__case")
+        .order_by("pk")
+    )  # fmt: skip
+    last_id = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last_id)[:batch_size])
+        if batch:
+            yield batch
+        if len(batch) < batch_size:
+            return
+        last_id = batch[-1].pk
+
+
+def milestone_data(milestone: Milestone) -> dict:
+    case = milestone.case
+    data = {"milestone": milestone.pk, "due_date": milestone.due_date.isoformat(), "case": case.reference,
+            "links": {"self": api_link("milestone", milestone.pk)}}  # fmt: skip
+    if milestone.process_id:
+        data["process"] = milestone.process_id
+        data["links"]["process"] = api_link("process", milestone.process_id)
+    else:
+        data["sharing_request"] = milestone.sharing_request.reference
+        data["links"]["sharing_request"] = api_link("sharing-request", milestone.sharing_request.reference)
+    return data
+
+
+def emit_milestone_events(*, today: date | None = None, batch_size: int = 500) -> MilestoneScan:
+    """Announce milestones due today and those just overdue, once each (see the module docstring). Safe to run at
+    any time and in several workers. Queries per batch of milestones: three (who may read them, which deliveries
+    exist, the insert), whatever the batch holds; the access-layer look-ups for each key user are made once a run."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    today = today or timezone.localdate()
+    result = MilestoneScan()
+    endpoints = live_endpoints([MILESTONE_DUE, MILESTONE_OVERDUE])
+    if not endpoints:
+        return result
+    conditions = _milestone_conditions(_key_users(endpoints))
+    for batch in _milestones(today, batch_size):
+        result.milestones += len(batch)
+        readers = _readers(Milestone.objects.filter(pk__in=[m.pk for m in batch]), conditions)
+        now = timezone.now()
+        wanted: dict[str, WebhookDelivery] = {}
+        for milestone in batch:
+            kind = milestone_kind(milestone.due_date, today)
+            if kind is None:
+                continue
+            body = None
+            for endpoint in endpoints:
+                if kind not in endpoint.events or endpoint.api_key.user_id not in readers.get(milestone.pk, ()):
+                    continue
+                body = body or payload(kind, milestone_data(milestone), at=now)
+                message_id = milestone_message_id(milestone.pk, kind, milestone.due_date, endpoint.pk)
+                wanted[message_id] = WebhookDelivery(endpoint=endpoint, message_id=message_id, event_type=kind,
+                                                     payload=body, created_at=now, next_attempt_at=now)  # fmt: skip
+        if not wanted:
+            continue
+        existing = set(WebhookDelivery.objects.filter(message_id__in=wanted).values_list("message_id", flat=True))
+        new = [wanted[message_id] for message_id in sorted(wanted) if message_id not in existing]
+        # ignore_conflicts: a second worker may insert the same rows between our look-up and this insert.
+        WebhookDelivery.objects.bulk_create(new, ignore_conflicts=True)
+        result.deliveries += len(new)
+    return result
