@@ -54,7 +54,7 @@ from django.utils import timezone
 from sharing import access as sharing_access
 from sharing.models import SharingRequest
 
-from . import access
+from . import access, batches
 from .clock import OPEN
 from .models import (
     Case,
@@ -289,14 +289,7 @@ def _due_milestones(horizon: date, batch_size: int) -> Iterator[list[Milestone]]
         )
         .order_by("pk")
     )
-    last_id = 0
-    while True:
-        batch = list(candidates.filter(pk__gt=last_id)[:batch_size])
-        if batch:
-            yield batch
-        if len(batch) < batch_size:
-            return
-        last_id = batch[-1].pk
+    yield from batches.by_id(candidates, size=batch_size)
 
 
 def _request_people(requests: list[SharingRequest]) -> dict[int, dict[int, object]]:

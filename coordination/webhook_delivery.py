@@ -37,11 +37,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from . import audit
+from . import audit, batches
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -239,17 +239,12 @@ def send_due(*, batch_size: int = 50) -> SendResult:
         .select_related("endpoint__api_key__user")
         .order_by("pk")
     )
-    last_id = 0
-    while True:
-        batch = list(pending.filter(next_attempt_at__lte=timezone.now(), pk__gt=last_id)[:batch_size])
+    for batch in batches.by_id(pending, size=batch_size, each=lambda: Q(next_attempt_at__lte=timezone.now())):
         for delivery in batch:
             if delivery.endpoint_id in failed_endpoints:
                 result.skipped += 1
             elif _send_one(delivery, result) is False:
                 failed_endpoints.add(delivery.endpoint_id)
-        if len(batch) < batch_size:
-            break
-        last_id = batch[-1].pk
     if result.claimed or result.dropped:
         logger.info("Webhooks: %s", result)
     return result

@@ -33,7 +33,7 @@ from django.utils import timezone
 from sharing import access as sharing_access
 from sharing.models import SharingRequest
 
-from . import access
+from . import access, batches
 from .clock import OPEN
 from .models import (
     Case,
@@ -269,14 +269,7 @@ def _milestones(today: date, batch_size: int) -> Iterator[list[Milestone]]:
         .select_related("process__case", "sharing_request__case")
         .order_by("pk")
     )  # fmt: skip
-    last_id = 0
-    while True:
-        batch = list(candidates.filter(pk__gt=last_id)[:batch_size])
-        if batch:
-            yield batch
-        if len(batch) < batch_size:
-            return
-        last_id = batch[-1].pk
+    yield from batches.by_id(candidates, size=batch_size)
 
 
 def milestone_data(milestone: Milestone) -> dict:

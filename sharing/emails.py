@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination import batches
 from coordination.models import Notification
 from coordination.reminders import DEFAULT_SITE_URL, stale_claim_after
 
@@ -64,14 +65,9 @@ def send_pending(*, batch_size: int = 100) -> SendResult:
         )
         .order_by("pk")
     )
-    last_id = 0
-    while True:
-        batch = list(pending.filter(_claimable(timezone.now()), pk__gt=last_id)[:batch_size])
+    for batch in batches.by_id(pending, size=batch_size, each=lambda: _claimable(timezone.now())):
         for notification in batch:
             _send_one(notification, result)
-        if len(batch) < batch_size:
-            break
-        last_id = batch[-1].pk
     if result.claimed:
         logger.info(
             "Sharing e-mails: %d claimed, %d sent, %d skipped, %d failed",
