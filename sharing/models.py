@@ -9,6 +9,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from coordination.models import Case, Organisation, Process
 from coordination.models.cases import Grant
+from coordination.models.limits import NARRATIVE_LENGTH, NOTE_LENGTH
 
 
 class Classification(models.TextChoices):
@@ -106,14 +107,16 @@ class SharingRequest(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     # What is asked for
-    items_requested = models.TextField("specific items requested, and why each is needed", blank=True)
+    items_requested = models.TextField(
+        "specific items requested, and why each is needed", blank=True, max_length=NARRATIVE_LENGTH
+    )
     data_subjects = models.JSONField(default=list, blank=True)
-    data_categories = models.TextField("categories of data", blank=True)
+    data_categories = models.TextField("categories of data", blank=True, max_length=NOTE_LENGTH)
     date_range_from = models.DateField(null=True, blank=True)
     date_range_to = models.DateField(null=True, blank=True)
     # Why, and on what basis
     purpose_function = models.CharField("function it serves", max_length=200, blank=True)
-    purpose_question = models.TextField("question it will answer", blank=True)
+    purpose_question = models.TextField("question it will answer", blank=True, max_length=NOTE_LENGTH)
     gateway_other = models.CharField("other gateway", max_length=300, blank=True)
     article6_basis = models.CharField("UK GDPR Art 6 basis", max_length=1, choices=Article6Basis.choices, blank=True)
     special_category = models.CharField(
@@ -124,11 +127,13 @@ class SharingRequest(models.Model):
     )
     criminal_offence_data = models.BooleanField("includes criminal-offence data (Art 10)", default=False)
     article10_paragraph = models.CharField("Art 10: Schedule 1 Part 3 paragraph", max_length=200, blank=True)
-    necessity_proportionality = models.TextField("necessity and proportionality", blank=True)
+    necessity_proportionality = models.TextField(
+        "necessity and proportionality", blank=True, max_length=NARRATIVE_LENGTH
+    )
     consent_position = models.CharField(max_length=20, choices=ConsentPosition.choices, blank=True)
-    consent_reason = models.TextField(blank=True)
+    consent_reason = models.TextField(blank=True, max_length=NOTE_LENGTH)
     transparency_position = models.CharField(max_length=20, choices=TransparencyPosition.choices, blank=True)
-    transparency_reason = models.TextField(blank=True)
+    transparency_reason = models.TextField(blank=True, max_length=NOTE_LENGTH)
     sensitivity_flags = models.JSONField(default=list, blank=True)
     classification = models.CharField(
         max_length=20, choices=Classification.choices, default=Classification.OFFICIAL_SENSITIVE
@@ -142,7 +147,7 @@ class SharingRequest(models.Model):
     created_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
-    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_reason = models.TextField(blank=True, max_length=NOTE_LENGTH)
     # Bumped by every change, so a form saved over someone else's newer change is refused, not applied.
     version = models.PositiveIntegerField(default=1)
 
@@ -199,13 +204,13 @@ class SharingDecision(models.Model):
     request = models.ForeignKey(SharingRequest, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     ground = models.CharField(max_length=30, choices=Ground.choices, blank=True)
-    reasons = models.TextField(blank=True)
+    reasons = models.TextField(blank=True, max_length=NARRATIVE_LENGTH)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision_maker_role = models.CharField(max_length=100, blank=True)
     approver_name = models.CharField("approved by", max_length=200, blank=True)
     approver_role = models.CharField(max_length=100, blank=True)
     legal_advice_sought = models.BooleanField("DPO or legal advice sought", default=False)
-    conditions = models.TextField("conditions on use and onward disclosure", blank=True)
+    conditions = models.TextField("conditions on use and onward disclosure", blank=True, max_length=NARRATIVE_LENGTH)
     retain_until = models.DateField("retain until, then destroy", null=True, blank=True)
     retention_note = models.CharField("retention and disposal", max_length=300, blank=True)
     handling_marking = models.CharField(max_length=300, blank=True)
@@ -302,7 +307,7 @@ class Disclosure(models.Model):
     decision = models.ForeignKey(SharingDecision, on_delete=models.PROTECT, related_name="disclosures")
     disclosed_on = models.DateField()
     method = models.CharField(max_length=20, choices=Method.choices)
-    description = models.TextField("what was sent", blank=True)
+    description = models.TextField("what was sent", blank=True, max_length=NARRATIVE_LENGTH)
     versions = models.ManyToManyField(DocumentVersion, blank=True, related_name="disclosures")
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recipient_name = models.CharField("sent to", max_length=200)
@@ -325,7 +330,7 @@ class StatusChange(models.Model):
     request = models.ForeignKey(SharingRequest, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, choices=SharingRequest.Status.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField()
 

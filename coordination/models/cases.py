@@ -6,6 +6,7 @@ from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .. import kinds
+from .limits import NARRATIVE_LENGTH, NOTE_LENGTH
 from .organisations import Organisation, Partnership
 
 
@@ -43,7 +44,7 @@ class Case(models.Model):
     incident_date = models.DateField()
     la_aware_date = models.DateField("date the local authority became aware")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=NARRATIVE_LENGTH)
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -162,7 +163,7 @@ class StageChange(models.Model):
     effective_on = models.DateField(help_text="The date the move happened.")
     changed_at = models.DateTimeField(help_text="When the move was recorded.")
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_LENGTH)
 
     class Meta:
         ordering = ["effective_on", "changed_at", "id"]
@@ -184,7 +185,7 @@ class Pause(models.Model):
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="pauses")
     reason = models.CharField(max_length=30, choices=Reason.choices)
-    explanation = models.TextField()
+    explanation = models.TextField(max_length=NOTE_LENGTH)
     caused_by = models.ForeignKey(
         Process,
         null=True,
@@ -202,7 +203,7 @@ class Pause(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    resume_note = models.TextField(blank=True)
+    resume_note = models.TextField(blank=True, max_length=NOTE_LENGTH)
 
     class Meta:
         ordering = ["paused_on", "started_at", "id"]

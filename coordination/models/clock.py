@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from .cases import Pause, Process
+from .limits import NOTE_LENGTH
 from .organisations import Partnership
 
 
@@ -171,7 +172,7 @@ class Milestone(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    completion_note = models.TextField(blank=True)
+    completion_note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     waived_at = models.DateTimeField(null=True, blank=True)
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -238,7 +239,7 @@ class MilestoneAdjustment(models.Model):
     from_date = models.DateField()
     to_date = models.DateField()
     pause = models.ForeignKey(Pause, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=NOTE_LENGTH)
     authorised_by = models.CharField(max_length=200, blank=True)
     basis = models.CharField("legal basis or authority", max_length=300, blank=True)
     recorded_at = models.DateTimeField()
