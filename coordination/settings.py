@@ -1,15 +1,19 @@
 """Settings for Parallel, read from the environment.
 
-Every default is safe for development on one machine (SQLite and a broker under var/); production
-sets DEBUG=False and must then provide SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+Every default is safe: one machine (SQLite and a broker under var/), DEBUG off, a secret key generated once
+under var/, served to this machine only. An installation others reach sets ALLOWED_HOSTS, SITE_URL (https),
+DATABASE_URL and REDIS_URL, and usually SECRET_KEY (.env.example lists them all).
 """
 
 import os
+import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -28,14 +32,37 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless asked for (DEBUG=1): Django's technical error page shows settings and tracebacks to whoever
+# caused the error.
+DEBUG = envbool("DEBUG", False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY or (not DEBUG and SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, or else one generated on first start and kept in var/secret_key
+    (readable by this user only), so sessions and signed links survive a restart without anyone choosing a key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    try:
+        # O_EXCL: of two processes starting at once, one writes the key and both read the same one.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    for _ in range(50):  # another process may have created the file and not yet written it
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise ImproperlyConfigured(f"{path} is empty: delete it, or set SECRET_KEY.")
+
+
+SECRET_KEY = _secret_key()
+
+# Only this machine unless told otherwise; behind a TLS proxy, the names people use (README, "Serving to others").
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -203,6 +230,11 @@ BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 120)
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start if it is missing
+# collectstatic compresses what it gathers (gzip and Brotli) for WhiteNoise. Only the hashed names are kept and
+# served, and source maps (megabytes, fetched only by a developer's browser tools) are left uncompressed: that
+# takes `make run`'s collectstatic from about 19 s to a few.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 # --- Documents ------------------------------------------------------------------------------------
 # Uploaded documents live outside the web root and are served only through the access-checked, audited
 # download view. Local files under var/documents by default; DOCUMENT_STORAGE=s3 uses S3-compatible storage
@@ -338,23 +370,28 @@ PDF_TASK_SOFT_TIME_LIMIT = envint("PDF_TASK_SOFT_TIME_LIMIT", 60)
 PDF_TASK_TIME_LIMIT = envint("PDF_TASK_TIME_LIMIT", 90)
 if PDF_TASK_TIME_LIMIT <= PDF_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("PDF_TASK_TIME_LIMIT must be longer than PDF_TASK_SOFT_TIME_LIMIT.")
-# Re-sends renders whose message or worker was lost, and fails those still unfinished after 30 minutes.
+# Re-sends renders whose message or worker was lost (or that never reached a broker that was down), and fails
+# those still unfinished after 30 minutes.
 CELERY_BEAT_SCHEDULE["sweep-pdf-summaries"] = {
     "task": "coordination.tasks.sweep_pdf_summaries",
-    "schedule": 120.0,
-    "options": {"expires": 100},
+    "schedule": 60.0,
+    "options": {"expires": 50},
 }
 
-# --- Production hardening (DEBUG off) --------------------------------------------------------------
-if not DEBUG:
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    if envbool("TRUST_X_FORWARDED_PROTO", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- Transport security ---------------------------------------------------------------------------
+# Follows the address people use (SITE_URL). Served over https (behind a TLS proxy, README "Serving to others"),
+# the portal redirects plain http, sends HSTS and marks its cookies Secure. `make run` serves plain
+# http://127.0.0.1:8000 to this machine only, where none of that can apply: a browser keeps no Secure cookie
+# from a plain http site.
+SERVED_OVER_HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", SERVED_OVER_HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000) if SERVED_OVER_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SERVED_OVER_HTTPS
+SECURE_HSTS_PRELOAD = SERVED_OVER_HTTPS
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
+CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
+if envbool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -420,8 +457,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 # The throttle's counts: in Redis when REDIS_URL is set, so every web worker shares them; otherwise in each
-# process's memory (one machine, one process: `make run`).
+# process's memory (`make run` without Redis: each of its few gunicorn processes counts its own). A Redis that does
+# not answer costs a request at most half a second before the throttle counts in memory (coordination/api/throttling.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

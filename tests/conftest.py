@@ -8,6 +8,7 @@ refuse.
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -53,12 +54,36 @@ def _missing_service(item) -> str | None:
     return None
 
 
+def pytest_configure(config):
+    """Pages name their static files by the hashed names collectstatic records, as in production (WhiteNoise's
+    manifest storage). `make test` gathers them first; a bare `pytest` does it here, once, before any worker."""
+    storage = settings.STORAGES["staticfiles"]["BACKEND"]
+    if hasattr(config, "workerinput") or "Manifest" not in storage:
+        return
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def pytest_runtest_setup(item):
     reason = _missing_service(item)
     if reason:
         if os.environ.get("REQUIRE_SERVICES"):
             pytest.fail(f"REQUIRE_SERVICES is set but this test {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With REQUIRE_SERVICES set (CI, and anyone who has the services), a skipped test fails the run: whatever
+    a skip would hide is something the run should have had."""
+    if not os.environ.get("REQUIRE_SERVICES") or hasattr(session.config, "workerinput"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"REQUIRE_SERVICES is set and {len(skipped)} test(s) were skipped: failing the run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +156,20 @@ def browser():
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving static files the way production does: WhiteNoise, from what
+    collectstatic gathered under their hashed names (Django's own static handler looks for unhashed names only)."""
+    from django.contrib.staticfiles import handlers
+    from pytest_django import live_server_helper
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(handlers, "StaticFilesHandler", lambda application: application)
+        server = live_server_helper.LiveServer(request.config.getvalue("liveserver") or "localhost")
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -60,7 +59,9 @@ def test_an_if_match_that_names_the_current_etag_among_others_passes(sharing_wor
     council = client_for(sharing_world.world.council)
     etag = council.get(_request_url(request))["ETag"]
     response = _post(council, _request_url(request) + "acknowledge/", **{"If-Match": f'"old", {etag}'})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["status"] == "acknowledged"
+    request.refresh_from_db()
+    assert request.status == "acknowledged"
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------------
@@ -327,6 +328,8 @@ def test_a_requests_response_deadline_is_met_by_the_decision_not_by_hand(sharing
     url = f"/api/v1/milestones/{milestone.pk}/"
     etag = council.get(url)["ETag"]
     is_problem(_post(council, url + "complete/", **{"If-Match": etag}), 403)
+    milestone.refresh_from_db()
+    assert milestone.completed_on is None  # still open, until the decision meets it
 
 
 # --- Throttling -----------------------------------------------------------------------------------------
@@ -334,7 +337,6 @@ def test_a_requests_response_deadline_is_met_by_the_decision_not_by_hand(sharing
 
 def test_a_key_over_its_rate_gets_429_with_retry_after(world, settings):
     settings.API_THROTTLE_RATE = "3/min"
-    cache.clear()
     council, other = client_for(world.council), client_for(world.council)
     for _ in range(3):
         assert council.get("/api/v1/cases/").status_code == 200

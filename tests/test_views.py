@@ -45,20 +45,27 @@ def test_the_case_list_searches_by_reference_or_pseudonym_and_filters(manager_cl
     assert listed(status="closed") == {other.reference}
 
 
-def _queries(client, url) -> int:
+def _page_and_queries(client, url) -> tuple[str, int]:
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+        response = client.get(url)
+        assert response.status_code == 200
+    return response.content.decode(), len(captured)
 
 
 def test_the_case_list_costs_the_same_queries_for_one_case_or_a_full_page(manager_client, world):
     add_process(world, "lcspr")
-    few = _queries(manager_client, reverse("case-list"))
+    page, few = _page_and_queries(manager_client, reverse("case-list"))
+    assert "1 case<" in page and world.case.reference in page and "Local child safeguarding practice review" in page
     for n in range(30):
         case = open_case(manager=world.manager, partnership=world.partnership, pseudonym=f"Child {n}")
         for kind in ("serious_incident_notification", "rapid_review"):
             services.process_add(actor=world.manager, case=case, kind=kind, owner=world.council, opened_on=TODAY())
-    assert _queries(manager_client, reverse("case-list")) == few
+    page, many = _page_and_queries(manager_client, reverse("case-list"))
+    assert many == few
+    # A full page of 25 of the 31 cases, each with its processes, and a way to the rest.
+    assert "31 cases" in page and page.count('href="/cases/NSCP-') == 25
+    assert page.count("Serious incident notification") >= 24 and page.count("Rapid review") >= 24
+    assert "?page=2" in page
 
 
 def test_the_case_page_costs_the_same_queries_however_many_processes(manager_client, world):
@@ -74,14 +81,20 @@ def test_the_case_page_costs_the_same_queries_however_many_processes(manager_cli
         awaited_stage="concluded",
         reason="Trial first.",
     )
-    few = _queries(manager_client, url)
+    page, few = _page_and_queries(manager_client, url)
+    assert "waits for" in page and "Trial first." in page
     for kind in ("iopc_investigation", "coronial_investigation", "misconduct_proceedings", "child_death_review"):
         process = add_process(world, kind)
         services.process_pause(actor=world.manager, process=process, reason="other", explanation="Held.")
         services.relationship_record(
             actor=world.manager, case=world.case, kind="informs", from_process=process, to_process=lcspr, reason="x"
         )
-    assert _queries(manager_client, url) == few
+    page, many = _page_and_queries(manager_client, url)
+    assert many == few
+    for label in ("IOPC investigation", "Coronial investigation and inquest", "Police misconduct proceedings",
+                  "Child death review"):  # fmt: skip
+        assert label in page
+    assert page.count("Held.") >= 4  # each pause, with its explanation
 
 
 def test_the_case_page_shows_processes_history_and_what_waits_for_what(manager_client, world):
@@ -169,6 +182,8 @@ def test_moving_pausing_resuming_and_relating_through_the_pages(manager_client, 
         {"to_stage": "reviewer_appointed", "expected_stage": "commissioning", "effective_on": today, "note": "ok"},
     )
     assert response.status_code == 302
+    assert Process.objects.get(pk=lcspr.pk).stage == "reviewer_appointed"
+    assert "Reviewer appointed" in manager_client.get(response.url).content.decode()
     response = manager_client.post(
         reverse("process-pause", args=[ref, lcspr.pk]),
         {
@@ -180,8 +195,11 @@ def test_moving_pausing_resuming_and_relating_through_the_pages(manager_client, 
     )
     assert response.status_code == 302
     assert Process.objects.get(pk=lcspr.pk).status == "paused"
+    assert "Trial listed." in manager_client.get(response.url).content.decode()
     response = manager_client.post(reverse("process-resume", args=[ref, lcspr.pk]), {"resumed_on": today})
     assert response.status_code == 302
+    assert Process.objects.get(pk=lcspr.pk).status == "active"
+    assert lcspr.pauses.get().resumed_on == TODAY()
     response = manager_client.post(
         reverse("relationship-record", args=[ref]),
         {
@@ -195,6 +213,7 @@ def test_moving_pausing_resuming_and_relating_through_the_pages(manager_client, 
     )
     assert response.status_code == 302
     relationship = world.case.relationships.get()
+    assert "Trial first." in manager_client.get(reverse("case-detail", args=[ref])).content.decode()
     response = manager_client.post(reverse("relationship-end", args=[ref, relationship.pk]), {"reason": "Agreed."})
     assert response.status_code == 302
     relationship.refresh_from_db()

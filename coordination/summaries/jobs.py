@@ -9,7 +9,7 @@
   still its own. Putting the child's identifiable details into the file is audited there, only when stored.
 - Any error marks the row failed with a short reason (never a stack trace or case data); it is not retried, so
   a summary that cannot be rendered fails once and says so.
-- `sweep()`, every two minutes from beat: re-sends a queued row whose message may have been lost, and a rendering
+- `sweep()`, every minute from beat: re-sends a queued row whose message may have been lost, and a rendering
   whose worker died (a redelivered message arrives while the dead claim is still fresh, finds nothing to claim,
   and is dropped; the sweep sends it again once the claim is stale); and fails a summary still unfinished
   GIVE_UP_AFTER after it was asked for, so nothing is retried for ever.
@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from .. import audit
+from .. import audit, broker
 from ..models import Membership, Notification, PdfSummary
 
 if TYPE_CHECKING:
@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 
 Status = PdfSummary.Status
 
-QUEUED_RESEND_AFTER = dt.timedelta(minutes=5)  # a queued row this old may have lost its message
+# A queued row this old may have lost its message (or never reached the broker): the sweep, every minute, sends it
+# again. A duplicate message finds nothing to claim.
+QUEUED_RESEND_AFTER = dt.timedelta(minutes=1)
 GIVE_UP_AFTER = dt.timedelta(minutes=30)  # a summary unfinished this long after it was asked for fails
 
 
@@ -55,16 +57,12 @@ def stale_after() -> dt.timedelta:
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def enqueue(summary_pk: int) -> None:
-    """Send the render task to the pdf queue. Call it on commit. A broker that is down loses nothing: the row
-    stays queued and the sweep sends it again."""
+def enqueue(summary_pk: int) -> bool:
+    """Send the render task to the pdf queue. Call it on commit. A broker that is down costs the request at most
+    about a second and loses nothing: the row stays queued and the sweep sends it again."""
     from ..tasks import render_summary  # the task module imports this one
 
-    try:
-        render_summary.apply_async(args=[summary_pk], queue=settings.PDF_QUEUE)
-    except Exception:
-        logger.exception("Could not send PDF summary %s to the %s queue; the sweep will resend it", summary_pk,
-                         settings.PDF_QUEUE)  # fmt: skip
+    return broker.send_now(render_summary, args=[summary_pk], queue=settings.PDF_QUEUE)
 
 
 def enqueue_on_commit(summary_pk: int) -> None:

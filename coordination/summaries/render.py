@@ -7,6 +7,7 @@ fonts from the bundled DejaVu Sans (never the host's), and the only time printed
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -19,6 +20,11 @@ from . import TEMPLATE_VERSION, content
 from .fetcher import StaticFilesFetcher, static_url
 
 STYLESHEET = static_url("coordination/pdf.css")
+
+# WeasyPrint subsets the fonts with HarfBuzz-subset where the system has it, else with fontTools, which stamps each
+# subset font with the time of the render unless SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it.
+# Fixed, the same summary is the same bytes on either path.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
 @dataclass(frozen=True)
