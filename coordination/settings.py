@@ -415,7 +415,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["coordination.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # uploads take multipart (their views say)
+    # JSON refusing NUL, unpaired surrogates and deep nesting (coordination/api/parsers.py); uploads take multipart.
+    "DEFAULT_PARSER_CLASSES": ["coordination.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "coordination.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["coordination.api.throttling.PerKeyThrottle"],
@@ -423,6 +424,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "coordination.api.schema.ParallelAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# An address (path or query string) holding a NUL, a control character or an unpaired surrogate is answered 400
+# before any session, sign-in or view can take it to the database (coordination/characters.py): problem JSON
+# under /api/, the plain 400 page elsewhere.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "coordination.characters.RefuseUnfitAddressMiddleware",
+)
 # Requests per key (or per signed-in person) in a period: "600/min"; the period is s, min, hour or day.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 # Answers kept for Idempotency-Key replays are forgotten after 24 hours (coordination/api/idempotency.py).

@@ -6,10 +6,13 @@ PermissionDenied reaches a caller only about an object they may see: every view 
 the access layer shows the caller first, so anything else has already answered 404.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+import json
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -77,14 +80,40 @@ def from_django(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        return too_large()
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return exceptions.ParseError("The form holds too many fields or files: send one document with its details.")
     return exc
 
 
-def problem(*, status_code: int, problem_type: str, title: str, detail: str, errors=None, headers=None) -> Response:
+def too_large() -> Problem:
+    """413: Django refused to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or the upload parser a larger one)."""
+    json_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+    upload_limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+    return Problem(
+        status_code=413, problem_type="too-large", title="Content Too Large",
+        detail=f"The body is larger than the API takes: {json_limit:,} KiB of JSON, or a document of up to "
+        f"{upload_limit:,} MiB with its details. Free text has a limit per field: see maxLength in the schema.",
+    )  # fmt: skip
+
+
+def _body(*, status_code: int, problem_type: str, title: str, detail: str, errors=None) -> dict:
     body = {"type": TYPE_PREFIX + problem_type, "title": title, "status": status_code, "detail": detail}
     if errors is not None:
         body["errors"] = errors
+    return body
+
+
+def problem(*, status_code: int, problem_type: str, title: str, detail: str, errors=None, headers=None) -> Response:
+    body = _body(status_code=status_code, problem_type=problem_type, title=title, detail=detail, errors=errors)
     return Response(body, status=status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def problem_document(*, status_code: int, problem_type: str, title: str, detail: str) -> HttpResponse:
+    """The same document, for an answer given before any API view runs (coordination/characters.py)."""
+    body = _body(status_code=status_code, problem_type=problem_type, title=title, detail=detail)
+    return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
 def _title(status_code: int) -> str:
