@@ -6,7 +6,20 @@ from django.forms import modelform_factory
 from django.utils import timezone
 
 from . import kinds
-from .models import Case, Membership, Organisation, Partnership, Pause, Process, Relationship, TimescaleRule
+from .models import (
+    Case,
+    Membership,
+    Milestone,
+    MilestoneAdjustment,
+    Organisation,
+    Partnership,
+    Pause,
+    Process,
+    Relationship,
+    StageChange,
+    TimescaleRule,
+)
+from .models.limits import length_of
 
 
 class DateInput(forms.DateInput):
@@ -18,6 +31,15 @@ class DateInput(forms.DateInput):
 
 def date_field(label: str, required: bool = True, help_text: str = "") -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput(), help_text=help_text)
+
+
+def text_box(model, name: str, *, rows: int, **kwargs) -> forms.CharField:
+    """A box for free text up to its model field's limit (coordination/models/limits.py, the API's too). Checked
+    here, which says by how much it is over and shows the text again, and not by a maxlength attribute, with which
+    a browser silently cuts pasted text short."""
+    field = forms.CharField(max_length=length_of(model, name), widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+    field.widget.attrs.pop("maxlength", None)
+    return field
 
 
 # The user behind an API key is no person: never offered as a lead, a grantee or a point of contact.
@@ -34,11 +56,10 @@ class CaseOpenForm(forms.Form):
     incident_type = forms.ChoiceField(choices=Case.IncidentType.choices, widget=forms.RadioSelect)
     incident_date = date_field("Date of the incident")
     la_aware_date = date_field("Date the local authority became aware")
-    summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
+    summary = text_box(
+        Case, "summary", rows=5, required=False,
         help_text="What happened, in a few lines. Do not include the child's name, date of birth or address.",
-    )
+    )  # fmt: skip
 
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,7 +90,7 @@ class ProcessAddForm(forms.Form):
         help_text="Must be a member of the owning organisation.",
     )
     opened_on = date_field("Date opened")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note for the history")
+    note = text_box(StageChange, "note", rows=2, required=False, label="Note for the history")
 
     def __init__(self, *args, kind: kinds.ProcessKind, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,11 +119,7 @@ class ProcessMoveForm(forms.Form):
     to_stage = forms.ChoiceField(label="Move to")
     effective_on = date_field("Date it happened", help_text="Today, unless you are recording it late.")
     expected_stage = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Why, or what happened (kept in the history)",
-    )
+    note = text_box(StageChange, "note", rows=2, required=False, label="Why, or what happened (kept in the history)")
 
     def __init__(self, *args, process: Process, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,7 +141,7 @@ class ProcessMoveForm(forms.Form):
 
 class ProcessPauseForm(forms.Form):
     reason = forms.ChoiceField(choices=Pause.Reason.choices)
-    explanation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Explanation")
+    explanation = text_box(Pause, "explanation", rows=3, label="Explanation")
     caused_by = forms.ModelChoiceField(
         queryset=Process.objects.none(), required=False, label="Waiting on which process (optional)"
     )
@@ -140,7 +157,7 @@ class ProcessPauseForm(forms.Form):
 
 class ProcessResumeForm(forms.Form):
     resumed_on = date_field("Resumed on", help_text="Today, unless you are recording it late.")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note for the history")
+    note = text_box(Pause, "resume_note", rows=2, required=False, label="Note for the history")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,7 +220,7 @@ class ProcessEventForm(forms.Form):
 
 class MilestoneCompleteForm(forms.Form):
     completed_on = date_field("Date it was met")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = text_box(Milestone, "completion_note", rows=2, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,7 +229,7 @@ class MilestoneCompleteForm(forms.Form):
 
 class MilestoneExtendForm(forms.Form):
     new_due_date = date_field("New due date")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = text_box(MilestoneAdjustment, "reason", rows=2)
     authorised_by = forms.CharField(max_length=200, help_text="Who authorised it, e.g. the misconduct chair.")
     basis = forms.CharField(
         max_length=300, label="On what basis", help_text="The power or agreement, e.g. regulation 31(3)."

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.utils import timezone
 
-from coordination.forms import date_field
+from coordination.forms import date_field, text_box
 from coordination.models import Membership, Organisation, Process
 
 from .models import (
@@ -20,14 +20,13 @@ from .models import (
     SharingDecision,
     SharingRequest,
     SpecialCategoryCondition,
+    StatusChange,
 )
 from .services import REQUEST_FIELDS
 
 
-def _text(label: str, help_text: str = "", rows: int = 3) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=False, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
-    )
+def _text(model, name: str, label: str, help_text: str = "", rows: int = 3) -> forms.CharField:
+    return text_box(model, name, rows=rows, label=label, required=False, help_text=help_text)
 
 
 def _line(label: str, help_text: str = "", max_length: int = 200) -> forms.CharField:
@@ -123,12 +122,20 @@ class RequestForm(forms.Form):
 
     # What is asked for
     items_requested = _text(
+        SharingRequest,
+        "items_requested",
         "Specific items requested, and why each is needed",
         "Ask only for what the question needs (golden rule 6): one item a line, each with its reason.",
         rows=5,
     )
     data_subjects = _checkboxes("Whose information", DataSubject.choices)
-    data_categories = _text("Categories of data", "e.g. social care records, contact notes, health records.", 2)
+    data_categories = _text(
+        SharingRequest,
+        "data_categories",
+        "Categories of data",
+        "e.g. social care records, contact notes, health records.",
+        2,
+    )
     date_range_from = date_field("Records from", required=False)
     date_range_to = date_field("Records to", required=False)
 
@@ -136,7 +143,9 @@ class RequestForm(forms.Form):
     purpose_function = _line(
         "Function it serves", "Which of your functions, e.g. the LCSPR on this case or the IOPC investigation."
     )
-    purpose_question = _text("Question it will answer", "Be specific: the question, not the topic.")
+    purpose_question = _text(
+        SharingRequest, "purpose_question", "Question it will answer", "Be specific: the question, not the topic."
+    )
     gateways = _checkboxes(
         "Statutory gateway",
         Gateway.choices,
@@ -165,6 +174,8 @@ class RequestForm(forms.Form):
     )
     article10_paragraph = _line("Art 10: Schedule 1 paragraph", "e.g. Sch 1 para 18, read with Part 3 para 36.")
     necessity_proportionality = _text(
+        SharingRequest,
+        "necessity_proportionality",
         "Necessity and proportionality",
         "Why this is needed, why this much, and why nothing less intrusive will do.",
     )
@@ -176,7 +187,11 @@ class RequestForm(forms.Form):
         "Consent is not needed to share where a child is at risk of harm (golden rule 3). Record what you did.",
     )
     consent_reason = _text(
-        "Reason for the consent position", "e.g. asking could place the child at risk or prejudice an investigation.", 2
+        SharingRequest,
+        "consent_reason",
+        "Reason for the consent position",
+        "e.g. asking could place the child at risk or prejudice an investigation.",
+        2,
     )
     transparency_position = _radios(
         "Have the people concerned been told?",
@@ -184,6 +199,8 @@ class RequestForm(forms.Form):
         "Where it is practical and safe, tell the child and family what will be shared and why (golden rule 2).",
     )
     transparency_reason = _text(
+        SharingRequest,
+        "transparency_reason",
         "Reason for telling or not telling them",
         "If not told, say what the risk is and when it will be looked at again.",
         2,
@@ -288,6 +305,8 @@ class DecisionForm(VersionedForm):
         "criminal proceedings, proportionality, or the statutory exception.",
     )
     reasons = _text(
+        SharingDecision,
+        "reasons",
         "Reasons",
         "Record why, whether or not you share (golden rule 7). Required for anything short of sharing in full.",
         rows=5,
@@ -300,6 +319,8 @@ class DecisionForm(VersionedForm):
         label="DPO or legal advice sought", required=False, help_text="Get advice promptly when unsure (golden rule 4)."
     )
     conditions = _text(
+        SharingDecision,
+        "conditions",
         "Conditions on use and onward disclosure",
         "e.g. not to be shared with the family before an SIO/CPS check; not for publication; notify us of any FOI, "
         "subject access or court request. Required when the request carries sensitivity flags.",
@@ -327,7 +348,9 @@ class DisclosureForm(VersionedForm):
         label="Documents sent",
         help_text="Each is logged by its SHA-256, so the log proves exactly which bytes were sent.",
     )
-    description = _text("What was sent", "Describe anything sent outside Parallel, or what was redacted.")
+    description = _text(
+        Disclosure, "description", "What was sent", "Describe anything sent outside Parallel, or what was redacted."
+    )
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -342,13 +365,11 @@ class DisclosureForm(VersionedForm):
 
 
 class NoteForm(VersionedForm):
-    note = _text("Note for the history", rows=2)
+    note = _text(StatusChange, "note", "Note for the history", rows=2)
 
 
 class WithdrawForm(VersionedForm):
-    reason = forms.CharField(
-        label="Why is the request withdrawn?", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    reason = _text(SharingRequest, "withdrawn_reason", "Why is the request withdrawn?")
 
 
 class SubmitForm(VersionedForm):

@@ -3,7 +3,8 @@
 The ETag is a strong hash of the representation itself, so no version column is needed and it changes exactly
 when what the caller would see changes. A change must name the ETag it was based on: without If-Match it is
 refused with 428, and with an ETag that is no longer current with 412, so nobody overwrites a change they never
-saw. The check runs under the object's row lock, in the same transaction as the change.
+saw. `If-Match: *` ("any version") is refused like a missing header: it would let a blind overwrite through.
+The check runs under the object's row lock, in the same transaction as the change.
 """
 
 import hashlib
@@ -31,7 +32,13 @@ def require_match(request, current: str) -> None:
             detail="Send the ETag you last read in an If-Match header, so a change made since is not overwritten.",
         )  # fmt: skip
     tags = _tags(header)
-    if "*" in tags or current in tags:
+    if "*" in tags:
+        raise Problem(
+            status_code=428, problem_type="precondition-required", title="If-Match needs an ETag",
+            detail="If-Match: * matches any version, so it would not stop you overwriting a change made since you "
+            "read this. Send the ETag you last read instead.",
+        )  # fmt: skip
+    if current in tags:
         return
     raise Problem(
         status_code=412, problem_type="precondition-failed", title="Changed since you read it",

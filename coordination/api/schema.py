@@ -1,13 +1,15 @@
 """The OpenAPI schema's conventions, applied to every operation in one place: the headers (Idempotency-Key,
-If-Match, If-None-Match), the ETag on answers, and the problem documents each operation may answer with.
+If-Match, If-None-Match), the ETag on answers, the problem documents each operation may answer with, and request
+bodies that say they take no field beyond those listed (serializers.common.InputSerializer refuses the rest).
 The schema is committed as docs/openapi.yaml; tests/test_api_schema.py fails when it drifts from the code."""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from .problems import CONTENT_TYPE
-from .serializers.common import ProblemSerializer
+from .serializers.common import InputSerializer, ProblemSerializer
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -16,7 +18,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )  # fmt: skip
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="The ETag you last read of this object. 412 if it has changed since; 428 if missing.",
+    description="The ETag you last read of this object. 412 if it has changed since; 428 if missing or `*`.",
 )  # fmt: skip
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -33,7 +35,10 @@ ALWAYS = {
 }
 CONDITIONAL = {
     "412": "The object changed since you read it: read it again.",
-    "428": "If-Match is missing.",
+    "428": "If-Match is missing, or is `*` (which would match any version): send the ETag you read.",
+}
+WITH_BODY = {
+    "413": "The body is too large: the JSON limit, or for an upload the document limit with its details.",
 }
 IDEMPOTENT = {
     "409": "A request with this Idempotency-Key is still running.",
@@ -76,6 +81,21 @@ class ParallelAutoSchema(AutoSchema):
             return operation_id.removesuffix("_create")
         return operation_id
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # An object named by a slug (a partnership by its code) takes no more than its model field holds.
+        if direction == "request" and isinstance(field, serializers.SlugRelatedField) and field.queryset is not None:
+            max_length = getattr(field.queryset.model._meta.get_field(field.slug_field), "max_length", None)
+            if max_length and schema.get("type") == "string":
+                schema["maxLength"] = max_length
+        return schema
+
+    def _postprocess_serializer_schema(self, schema, serializer, direction):
+        schema = super()._postprocess_serializer_schema(schema, serializer, direction)
+        if direction == "request" and isinstance(serializer, InputSerializer):
+            schema["additionalProperties"] = False
+        return schema
+
     def _is_create_operation(self):
         return self.method == "POST" and getattr(self.view, "creates", False)
 
@@ -89,6 +109,8 @@ class ParallelAutoSchema(AutoSchema):
             problems |= CONDITIONAL
         if self.method == "POST":
             problems |= IDEMPOTENT
+        if self.method in ("POST", "PATCH"):
+            problems |= WITH_BODY
         if self.method == "GET" and getattr(self.view, "etag_on_read", False):
             responses["304"] = {
                 "description": "Not modified: the ETag you sent is still current.",

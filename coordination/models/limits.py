@@ -6,3 +6,8 @@ columns stay `text`: a limit is checked where input arrives (forms, API serializ
 
 NOTE_LENGTH = 10_000  # a note for the history, an explanation, a reason
 NARRATIVE_LENGTH = 20_000  # a case summary, what is asked for and why, a decision's reasons and conditions
+
+
+def length_of(model, name: str) -> int:
+    """A text field's limit as its model declares it, for a form or serializer field of the same text."""
+    return model._meta.get_field(name).max_length

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from coordination.models import Case, Partnership, Process
 
-from .common import OrganisationRefSerializer, link
+from .common import InputSerializer, OrganisationRefSerializer, link, text_field
 
 
 class PartnershipRefSerializer(serializers.ModelSerializer):
@@ -51,14 +51,14 @@ class CaseSerializer(serializers.ModelSerializer):
         return link(self, "api-case-detail", case.reference)
 
 
-class CaseOpenSerializer(serializers.Serializer):
+class CaseOpenSerializer(InputSerializer):
     """Open a case (partnership managers only)."""
 
     partnership = serializers.SlugRelatedField(
         slug_field="code", queryset=Partnership.objects.all(), help_text="The lead partnership's code, e.g. NSCP."
     )
-    pseudonym = serializers.CharField(max_length=60, help_text="How the child is referred to, e.g. “Child Q”.")
+    pseudonym = text_field(Case, "pseudonym", help_text="How the child is referred to, e.g. “Child Q”.")
     incident_type = serializers.ChoiceField(choices=Case.IncidentType.choices)
     incident_date = serializers.DateField()
     la_aware_date = serializers.DateField(help_text="The date the local authority became aware.")
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = text_field(Case, "summary", required=False, allow_blank=True, default="")

@@ -1,4 +1,7 @@
-"""Shapes shared by several objects: a person's name, an organisation, a link, and the problem document."""
+"""Shapes shared by several objects: a person's name, an organisation, a link, and the problem document; and
+what every input shares: unknown fields refused, and text no longer than its model allows."""
+
+from collections.abc import Mapping
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -6,13 +9,48 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from coordination.models import Organisation
+from coordination.models.limits import length_of
 
 MAX_ID = 999_999_999_999_999_999  # 18 digits: within every database's integer, so never an overflow
+UNKNOWN = "Not a field this operation takes: check its spelling against the schema."
+READ_ONLY = "Read-only: Parallel sets it. Leave it out of what you send."
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
     """An object's id in a request body."""
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def text_field(model, name: str, **kwargs) -> serializers.CharField:
+    """Text for a model's field, as long as the model allows (coordination/models/limits.py): the form and the API
+    share one limit, published in the schema as maxLength."""
+    return serializers.CharField(max_length=length_of(model, name), **kwargs)
+
+
+class InputSerializer(serializers.Serializer):
+    """Base of everything the API accepts. A field it does not take is refused, naming it, rather than dropped:
+    a misspelt field would otherwise be lost without a word. A field the API shows but sets itself (the view
+    passes those names as `shown_fields`, e.g. `status` sent back in a PATCH) is refused as read-only."""
+
+    def to_internal_value(self, data):
+        extra = {}
+        if isinstance(data, Mapping):
+            accepted = {name for name, field in self.fields.items() if not field.read_only}
+            shown = self.context.get("shown_fields", ())
+            extra = {name: [READ_ONLY if name in shown else UNKNOWN] for name in data if name not in accepted}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if extra and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **extra}) from None
+            raise
+        if extra:
+            raise serializers.ValidationError(extra)
+        return value
+
+
+class InputModelSerializer(InputSerializer, serializers.ModelSerializer):
+    """The same, for an input shaped by a model (its text fields take the model's max_length by themselves)."""
 
 
 def person(user) -> str | None:

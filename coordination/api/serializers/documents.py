@@ -4,10 +4,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coordination.models import Case
 from sharing.documents import LABEL_BY_CONTENT_TYPE
-from sharing.models import Classification, Document, DocumentVersion
+from sharing.models import Classification, Document, DocumentVersion, SharingRequest
 
-from .common import OrganisationRefSerializer, PersonField, id_field, link
+from .common import InputSerializer, OrganisationRefSerializer, PersonField, id_field, link, text_field
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -57,17 +58,19 @@ FILE_HELP = (
 )
 
 
-class DocumentUploadSerializer(serializers.Serializer):
+class DocumentUploadSerializer(InputSerializer):
     """A new document, on a case, one of its processes or one of its requests (name one place)."""
 
     file = serializers.FileField(help_text=FILE_HELP)
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = text_field(Document, "title", allow_blank=True)
     classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.OFFICIAL_SENSITIVE)
-    descriptor = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    handling_instructions = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    case = serializers.CharField(required=False, help_text="A case's reference, for a document on the case itself.")
+    descriptor = text_field(Document, "descriptor", required=False, allow_blank=True, default="")
+    handling_instructions = text_field(Document, "handling_instructions", required=False, allow_blank=True, default="")
+    case = text_field(Case, "reference", required=False, help_text="A case's reference, for a document on the case.")
     process = id_field(required=False, help_text="A process's id, for a document on that process.")
-    request = serializers.CharField(required=False, help_text="A request's reference, for a document on it.")
+    request = text_field(
+        SharingRequest, "reference", required=False, help_text="A request's reference, for a document on it."
+    )
 
     def validate(self, data):
         places = [name for name in ("case", "process", "request") if data.get(name) not in (None, "")]
@@ -76,5 +79,5 @@ class DocumentUploadSerializer(serializers.Serializer):
         return data
 
 
-class VersionUploadSerializer(serializers.Serializer):
+class VersionUploadSerializer(InputSerializer):
     file = serializers.FileField(help_text=FILE_HELP)

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from coordination import clock
 from coordination.models import Milestone, MilestoneAdjustment, Process, TimescaleRule
 
-from .common import PersonField, link
+from .common import InputSerializer, PersonField, link, text_field
 
 STATUSES = [(status.value, status.label) for status in clock.Status]
 
@@ -64,17 +64,17 @@ class MilestoneSerializer(serializers.ModelSerializer):
         ).value  # fmt: skip
 
 
-class MilestoneCompleteSerializer(serializers.Serializer):
+class MilestoneCompleteSerializer(InputSerializer):
     completed_on = serializers.DateField(required=False, help_text="The date it was met (default today).")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = text_field(Milestone, "completion_note", required=False, allow_blank=True, default="")
 
     def validate(self, data):
         data.setdefault("completed_on", timezone.localdate())
         return data
 
 
-class MilestoneExtendSerializer(serializers.Serializer):
+class MilestoneExtendSerializer(InputSerializer):
     new_due_date = serializers.DateField()
-    reason = serializers.CharField(allow_blank=True)
-    authorised_by = serializers.CharField(allow_blank=True, max_length=200)
-    basis = serializers.CharField(allow_blank=True, max_length=300, help_text="The legal basis or authority.")
+    reason = text_field(MilestoneAdjustment, "reason", allow_blank=True)
+    authorised_by = text_field(MilestoneAdjustment, "authorised_by", allow_blank=True)
+    basis = text_field(MilestoneAdjustment, "basis", allow_blank=True, help_text="The legal basis or authority.")

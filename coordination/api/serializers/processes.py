@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from coordination.models import Pause, Process, StageChange
 
-from .common import OrganisationRefSerializer, PersonField, id_field, link
+from .common import InputSerializer, OrganisationRefSerializer, PersonField, id_field, link, text_field
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -100,15 +100,15 @@ class ProcessDetailSerializer(ProcessSerializer):
         return values
 
 
-class ProcessMoveSerializer(serializers.Serializer):
-    to_stage = serializers.CharField(max_length=60, help_text="The key of one of `next_stages`.")
+class ProcessMoveSerializer(InputSerializer):
+    to_stage = text_field(StageChange, "to_stage", help_text="The key of one of `next_stages`.")
     effective_on = serializers.DateField(required=False, help_text="The date the move happened (default today).")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = text_field(StageChange, "note", required=False, allow_blank=True, default="")
 
 
-class ProcessPauseSerializer(serializers.Serializer):
+class ProcessPauseSerializer(InputSerializer):
     reason = serializers.ChoiceField(choices=Pause.Reason.choices)
-    explanation = serializers.CharField(allow_blank=True)
+    explanation = text_field(Pause, "explanation", allow_blank=True)
     expected_resume_on = serializers.DateField(required=False, allow_null=True, default=None)
     caused_by = id_field(
         required=False, allow_null=True, default=None, help_text="The id of the process on the same case it waits on."
@@ -116,6 +116,6 @@ class ProcessPauseSerializer(serializers.Serializer):
     paused_on = serializers.DateField(required=False, help_text="The date it was held (default today).")
 
 
-class ProcessResumeSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+class ProcessResumeSerializer(InputSerializer):
+    note = text_field(Pause, "resume_note", required=False, allow_blank=True, default="")
     resumed_on = serializers.DateField(required=False, help_text="The date it resumed (default today).")

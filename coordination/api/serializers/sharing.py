@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.models import Organisation
+from coordination.models import Case, Organisation
 from sharing import selectors
 from sharing.models import (
     DataSubject,
@@ -19,7 +19,15 @@ from sharing.models import (
 )
 from sharing.services import REQUEST_FIELDS
 
-from .common import OrganisationRefSerializer, PersonField, id_field, link
+from .common import (
+    InputModelSerializer,
+    InputSerializer,
+    OrganisationRefSerializer,
+    PersonField,
+    id_field,
+    link,
+    text_field,
+)
 
 # What a system may write on a draft; the single point of contact is chosen in the browser.
 WRITABLE_FIELDS = tuple(name for name in REQUEST_FIELDS if name != "addressee")
@@ -121,7 +129,7 @@ class SharingRequestDetailSerializer(SharingRequestSerializer):
 # --- Writing -------------------------------------------------------------------------------------------
 
 
-class _DraftFields(serializers.ModelSerializer):
+class _DraftFields(InputModelSerializer):
     providing_organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), pk_field=id_field()
     )
@@ -142,7 +150,7 @@ class _DraftFields(serializers.ModelSerializer):
 class SharingRequestCreateSerializer(_DraftFields):
     """A new request: a draft, or (with `submit`) submitted at once, when nothing it needs is missing."""
 
-    case = serializers.CharField(help_text="The reference of the case it is about.")
+    case = text_field(Case, "reference", help_text="The reference of the case it is about.")
     requesting_organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.all(),
         pk_field=id_field(),
@@ -161,39 +169,40 @@ class SharingRequestUpdateSerializer(_DraftFields):
     """A change to a draft: only the fields sent change."""
 
 
-class NothingSerializer(serializers.Serializer):
+class NothingSerializer(InputSerializer):
     """This step takes nothing but the If-Match header."""
 
 
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+class NoteSerializer(InputSerializer):
+    note = text_field(StatusChange, "note", required=False, allow_blank=True, default="")
 
 
-class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+class WithdrawSerializer(InputSerializer):
+    reason = text_field(SharingRequest, "withdrawn_reason", allow_blank=True)
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(InputSerializer):
     outcome = serializers.ChoiceField(choices=SharingDecision.Outcome.choices)
     ground = serializers.ChoiceField(choices=SharingDecision.Ground.choices, required=False, allow_blank=True,
                                      default="")  # fmt: skip
-    reasons = serializers.CharField(required=False, allow_blank=True, default="")
-    decision_maker_role = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    approver_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    approver_role = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    reasons = text_field(SharingDecision, "reasons", required=False, allow_blank=True, default="")
+    decision_maker_role = text_field(SharingDecision, "decision_maker_role", required=False, allow_blank=True,
+                                     default="")  # fmt: skip
+    approver_name = text_field(SharingDecision, "approver_name", required=False, allow_blank=True, default="")
+    approver_role = text_field(SharingDecision, "approver_role", required=False, allow_blank=True, default="")
     legal_advice_sought = serializers.BooleanField(required=False, default=False)
-    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = text_field(SharingDecision, "conditions", required=False, allow_blank=True, default="")
     retain_until = serializers.DateField(required=False, allow_null=True, default=None)
-    retention_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-    handling_marking = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    retention_note = text_field(SharingDecision, "retention_note", required=False, allow_blank=True, default="")
+    handling_marking = text_field(SharingDecision, "handling_marking", required=False, allow_blank=True, default="")
     review_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class DiscloseSerializer(serializers.Serializer):
+class DiscloseSerializer(InputSerializer):
     disclosed_on = serializers.DateField(required=False, help_text="The date it was sent (default today).")
     method = serializers.ChoiceField(choices=Disclosure.Method.choices)
-    recipient_name = serializers.CharField(allow_blank=True, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    recipient_name = text_field(Disclosure, "recipient_name", allow_blank=True)
+    description = text_field(Disclosure, "description", required=False, allow_blank=True, default="")
     versions = serializers.ListField(
         child=id_field(), required=False, default=list,
         help_text="Ids of the document versions sent (your organisation's documents on this request).",

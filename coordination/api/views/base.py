@@ -74,6 +74,13 @@ class ApiView(IdempotentPostMixin, generics.GenericAPIView):
             self._organisation_ids = set(memberships_of(self.request.user).values_list("organisation_id", flat=True))
         return self._organisation_ids
 
+    def input_serializer(self, data, *, shown=None, **kwargs):
+        """The input serializer for `data`, told which fields the API shows for this object (`shown`: its
+        serializer, else the view's), so one of those sent back is refused as read-only, not as unknown."""
+        shown = shown if shown is not None else self.get_serializer()
+        context = {**self.get_serializer_context(), "shown_fields": frozenset(shown.fields)}
+        return self.input_serializer_class(data=data, context=context, **kwargs)
+
     def represent(self, instance, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
         data = self.get_serializer(instance).data
         return Response(data, status=status_code, headers={"ETag": conditional.etag_of(data), **(headers or {})})
@@ -136,9 +143,9 @@ class ChangeView(ApiView):
         with transaction.atomic():
             instance = self.locked_object()
             self.may_change(instance)
-            conditional.require_match(request, conditional.etag_of(self.get_serializer(instance).data))
-            serializer = self.input_serializer_class(data=request.data, partial=self.input_partial,
-                                                     context=self.get_serializer_context())  # fmt: skip
+            shown = self.get_serializer(instance)
+            conditional.require_match(request, conditional.etag_of(shown.data))
+            serializer = self.input_serializer(request.data, shown=shown, partial=self.input_partial)
             serializer.is_valid(raise_exception=True)
             self.perform(instance, serializer.validated_data)
         return self.represent(self.get_object(), status_code=self.answer_status)

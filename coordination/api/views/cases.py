@@ -43,7 +43,7 @@ class CaseList(ListView):
         return queryset
 
     def post(self, request, *args, **kwargs):
-        serializer = CaseOpenSerializer(data=request.data)
+        serializer = self.input_serializer(request.data)
         serializer.is_valid(raise_exception=True)
         case = services.case_open(actor=request.user, **serializer.validated_data)
         case = self.get_queryset().get(pk=case.pk)

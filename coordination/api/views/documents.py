@@ -4,12 +4,12 @@ access-checked, audited download. The rules are sharing/documents.py's, as in th
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import MultiPartParser
 
 from coordination.access import cases_visible_to, processes_visible_to
 from sharing import access, documents
 from sharing.views.documents import download_response
 
+from ..parsers import MultiPartParser
 from ..serializers.documents import DocumentSerializer, DocumentUploadSerializer, VersionUploadSerializer
 from .base import ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
 
@@ -68,7 +68,7 @@ class DocumentList(ListView):
         return queryset
 
     def post(self, request, *args, **kwargs):
-        serializer = DocumentUploadSerializer(data=request.data)
+        serializer = self.input_serializer(request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         case, process, sharing_request = _place(request.user, data)

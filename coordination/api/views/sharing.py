@@ -113,7 +113,7 @@ class SharingRequestList(_Requests, ListView):
         return queryset
 
     def post(self, request, *args, **kwargs):
-        serializer = SharingRequestCreateSerializer(data=request.data)
+        serializer = self.input_serializer(request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         case = cases_visible_to(request.user).filter(reference=data["case"]).first()
