@@ -34,4 +34,4 @@ RUN DEBUG=False SECRET_KEY=build-only-dummy-key-for-collectstatic VAR_DIR=/tmp/b
 USER parallel
 EXPOSE 8000
 
-CMD ["gunicorn", "coordination.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "coordination.wsgi:application", "--config=python:coordination.gunicorn_conf", "--bind=0.0.0.0:8000"]

@@ -13,7 +13,7 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 # Connections waiting for a thread queue here instead of being reset under a burst.
 backlog = 2048
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))  # a request still running after this is killed, and logged
-graceful_timeout = 20
+graceful_timeout = 10
 # No access log: calendar feed addresses carry their secret in the path. Log at the TLS proxy, masking them.
 accesslog = None
 errorlog = "-"

@@ -119,3 +119,6 @@ urlpatterns += [
     path("integrations/", integrations.integrations, name="integrations"),
     path("integrations/keys/<int:key_pk>/revoke/", integrations.key_revoke, name="integration-key-revoke"),
 ]
+
+# An unexpected error: the portal's own page, or a problem document under /api/ (coordination/views/errors.py).
+handler500 = "coordination.views.errors.server_error"

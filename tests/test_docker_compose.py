@@ -424,6 +424,11 @@ def _free_port() -> int:
 
 
 def test_web_health_check_passes_against_gunicorn_in_production_mode(production_env, tmp_path):
+    # The image serves what collectstatic gathered at build time (test_collectstatic_... builds it that way); here,
+    # what the test run gathered (conftest.py), so that pages and error pages find their hashed files.
+    from django.conf import settings
+
+    production_env["STATIC_ROOT"] = str(settings.STATIC_ROOT)
     migrate = command("migrate")
     assert migrate[0] == "python"
     result = run([sys.executable, *migrate[1:]], production_env)
