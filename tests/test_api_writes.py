@@ -148,11 +148,13 @@ def test_two_identical_posts_at_once_make_one_request(monkeypatch):
     sw = build_sharing_world(build_world())
     _key, plaintext = issue_key(sw.iopc)
     original = sharing_services.request_create
-    started = threading.Event()
+    started, second_answered = threading.Event(), threading.Event()
 
     def slow_create(**kwargs):
         started.set()
-        time.sleep(1.5)
+        # The first request stays in the service until the second has had its answer (bounded, should that never
+        # come): "at the same moment", without guessing how long a request takes.
+        second_answered.wait(30)
         return original(**kwargs)
 
     monkeypatch.setattr(sharing_services, "request_create", slow_create)
@@ -168,9 +170,10 @@ def test_two_identical_posts_at_once_make_one_request(monkeypatch):
 
     first = threading.Thread(target=post, args=("first",))
     first.start()
-    started.wait(5)
+    assert started.wait(30), "the first request never reached the service"
     post("second")
-    first.join()
+    second_answered.set()
+    first.join(30)
     assert sorted(response.status_code for response in answers.values()) == [201, 409]
     assert SharingRequest.objects.count() == 1
     replay = _post(key_client(plaintext), "/api/v1/sharing-requests/", body, **{"Idempotency-Key": "once"})

@@ -153,7 +153,6 @@ def test_worker_runs_heartbeat_through_filesystem_broker_without_redis(tmp_path)
         REDIS_URL="",  # settings treat empty as unset
         VAR_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{database}",
-        DEBUG="True",
     )
     migrate = subprocess.run(
         [sys.executable, str(REPO_ROOT / "manage.py"), "migrate", "--noinput"],

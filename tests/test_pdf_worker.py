@@ -110,7 +110,7 @@ def test_a_pdf_worker_renders_summaries_queued_through_redis(world, settings, do
 def test_a_pdf_worker_renders_through_the_filesystem_broker_without_redis(tmp_path):
     """`make run` without REDIS_URL: the portal and the pdf worker talk through files under VAR_DIR."""
     database = tmp_path / "db.sqlite3"
-    env = worker_env(REDIS_URL="", VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{database}", DEBUG="True",
+    env = worker_env(REDIS_URL="", VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{database}",
                      DOCUMENT_ROOT=str(tmp_path / "documents"))  # fmt: skip
     migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks"], cwd=REPO_ROOT,
                              env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
