@@ -3,7 +3,8 @@ partnership managers when a statutory milestone stays overdue.
 
 `dispatch` is run by beat every quarter of an hour (coordination.tasks.dispatch_reminders). It works out
 from the milestones themselves what is due today, so nothing waits in the broker: a missed tick, a restart
-or a second worker changes nothing, and the next run simply looks again.
+or a second worker changes nothing, and the next run simply looks again. `take_over`, run by beat every half
+lease (coordination.tasks.take_over_reminders), dispatches at once when a run has died holding claims.
 
 Which reminder: each rule lists the working days before the due date on which a reminder goes
 (`reminder_working_days`, by default "10,3,0"). On a given day the reminder due is the nearest of those
@@ -19,16 +20,28 @@ the provider's single point of contact or else its caseworkers; and only while t
 
 Exactly once: a reminder is a ReminderSent row, unique per (milestone, recipient, key). A run inserts the
 rows it wants with ON CONFLICT DO NOTHING and then owns only the rows carrying its own run id, so two
-workers, a duplicate beat tick or a retried task cannot both own one. A row claimed by a run that then died
-(sent_at still empty after `stale_claim_after()`: settings.REMINDER_STALE_CLAIM_SECONDS, ten minutes by
-default) is taken over by a later run with a conditional UPDATE, so nothing is lost while that reminder is
-still the one due. (If the day moves on first, the next reminder of the same milestone, e.g. "overdue-0"
-instead of "due", supersedes it.)
+workers, a duplicate beat tick or a retried task cannot both own one.
+
+The lease: a run holds its claims until `lease_expires_at`, one `claim_lease()` ahead
+(settings.REMINDER_CLAIM_LEASE_SECONDS, a minute by default), and while it works it renews every claim it
+still holds whenever less than two thirds of the lease is left: before each batch it claims and before each
+digest it sends. A step is one batch's queries or one e-mail, which EMAIL_TIMEOUT bounds and settings require to
+be shorter than two thirds of the lease, so a live run's claims never lapse however long the whole run takes.
+Renewing, and checking before a digest that its claims are still held, both require an unlapsed lease: a run
+that was stalled past its lease sends nothing more of what it had claimed. A run that died stops renewing;
+its claims lapse at most one lease after its last step began, beat's `take_over` sees that within half a
+lease more, and the dispatch it starts takes them over with a conditional UPDATE (still unsent, still
+lapsed: of two runs trying, the first wins). So a dead run's reminders go out within a minute and a half by
+default, while that reminder is still the one due. (If the day moves on first, the next reminder of the same
+milestone, e.g. "overdue-0" instead of "due", supersedes it; `take_over` then lets go of the old claim so that
+it stops looking at it.)
+
+A digest the mail server refuses is not retried at once: its claims are handed back to no run and held for
+RETRY_REFUSED_AFTER (ten minutes), then taken over like a dead run's.
 
 The one narrow window: the e-mail is sent before its rows are marked sent. A worker killed between the two
 leaves the claim unmarked, and a later run sends that one digest again. That is deliberate: at least once
-for that window, never lost. A live run renews its claims just before sending, so a slow run is not taken
-over while it is still working.
+for that window, never lost.
 
 E-mails and notifications name a case by its reference and pseudonym only (and a request by its reference);
 the child's identity is never read here.
@@ -76,7 +89,8 @@ __all__ = [
     "escalation_due",
     "reminder_key",
     "reminder_offsets",
-    "stale_claim_after",
+    "claim_lease",
+    "take_over",
     "unread_count",
 ]
 
@@ -85,7 +99,9 @@ logger = logging.getLogger(__name__)
 ESCALATION = "escalation"
 # Statutory milestones escalate; guidance and local practice only remind.
 ESCALATING_FORCES = frozenset({TimescaleRule.Force.STATUTE, TimescaleRule.Force.STATUTORY_GUIDANCE})
-DEFAULT_STALE_CLAIM_SECONDS = 600
+DEFAULT_CLAIM_LEASE_SECONDS = 60
+RETRY_REFUSED_AFTER = timedelta(minutes=10)
+NO_RUN = uuid.UUID(int=0)  # holds a refused digest's claims while they wait for their retry
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 _ONE_DAY = timedelta(days=1)
@@ -98,7 +114,15 @@ class DispatchResult:
     claimed: int = 0  # reminder rows this run owned (new claims and claims taken over from a dead run)
     emails_sent: int = 0  # digests, at most one per person
     notifications: int = 0  # in-app notifications, one per milestone per person
-    emails_failed: int = 0  # digests the mail server refused; their claims go stale and are retried
+    emails_failed: int = 0  # digests the mail server refused; retried after RETRY_REFUSED_AFTER
+    taken_over: int = 0  # of the claims, those taken over from a run whose lease had lapsed
+
+
+@dataclass
+class TakeoverResult:
+    lapsed: int = 0  # unsent claims whose lease had lapsed when beat looked
+    dispatch: DispatchResult | None = None  # the dispatch run to take them over, if there were any
+    released: int = 0  # lapsed claims of reminders no longer due, let go
 
 
 # --- What is due -----------------------------------------------------------------------------------
@@ -150,13 +174,10 @@ def status_words(due: date, today: date, closures=(), *, escalated: bool = False
     return f"due in {_plural(n, 'working day')}" if n else f"due in {_plural((due - today).days, 'day')}"
 
 
-def stale_claim_after() -> timedelta:
-    """How long a claim may stay unsent before it counts as left by a run that died; read at each run.
-
-    The default, ten minutes, is far longer than a live run holds a claim between renewing it and sending
-    (one e-mail), and far shorter than the gap between two reminders of a milestone.
-    """
-    return timedelta(seconds=getattr(settings, "REMINDER_STALE_CLAIM_SECONDS", DEFAULT_STALE_CLAIM_SECONDS))
+def claim_lease() -> timedelta:
+    """How long a claim holds without being renewed; read at each run. A run renews its claims once a third of
+    this has passed, so one step of a run (a batch, one e-mail) may take up to two thirds of it."""
+    return timedelta(seconds=getattr(settings, "REMINDER_CLAIM_LEASE_SECONDS", DEFAULT_CLAIM_LEASE_SECONDS))
 
 
 def notifications_visible_to(user):
@@ -190,6 +211,38 @@ class _Recipient:
     claims: list[_Claim] = field(default_factory=list)
 
 
+class _Lease:
+    """One run's hold on its claims: every claim it makes or takes over expires at `expires`, and `keep()`, called
+    before each step, moves them all one lease ahead once less than two thirds of it is left."""
+
+    def __init__(self, run: uuid.UUID):
+        self.run = run
+        self.length = claim_lease()
+        self.expires = timezone.now() + self.length
+
+    def keep(self) -> None:
+        now = timezone.now()
+        if self.expires - now > self.length * 2 / 3:
+            return
+        # Only claims still held: one whose lease lapsed (this process was stalled) may be another run's by now.
+        ReminderSent.objects.filter(run=self.run, sent_at=None, lease_expires_at__gt=now).update(
+            lease_expires_at=now + self.length
+        )
+        self.expires = now + self.length
+
+    def held(self, pks: list[int]) -> set[int]:
+        """Which of these claims the run still holds with time to spare; read just after `keep()`."""
+        return set(
+            ReminderSent.objects.filter(
+                pk__in=pks, run=self.run, sent_at=None, lease_expires_at__gt=timezone.now()
+            ).values_list("pk", flat=True)
+        )
+
+
+def _lapsed(now: datetime) -> Q:
+    return Q(lease_expires_at=None) | Q(lease_expires_at__lt=now)
+
+
 class _Closures:
     """Every closure day, read once per run: national ones apply everywhere, local ones to their partnership."""
 
@@ -218,12 +271,13 @@ def dispatch(*, today: date | None = None, batch_size: int = 500) -> DispatchRes
 
     Safe to run at any time, as often as you like and in several workers at once: see the module docstring.
     The queries made per batch of milestones do not depend on how many milestones the batch holds; each
-    person then costs three (renew the claims, mark them sent, add the notifications).
+    person then costs three (check the claims are still held, mark them sent, add the notifications), and the
+    whole run one more each time it renews its lease.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     today = today or timezone.localdate()
-    run = uuid.uuid4()
+    lease = _Lease(uuid.uuid4())
     result = DispatchResult()
     closures = _Closures()
     horizon = add_working_days(today, _furthest_offset(), closures.everywhere())
@@ -231,23 +285,45 @@ def dispatch(*, today: date | None = None, batch_size: int = 500) -> DispatchRes
     recipients: dict[int, _Recipient] = {}
     milestones: dict[int, Milestone] = {}
     for batch in _due_milestones(horizon, batch_size):
-        claimed = _claim_batch(batch, today=today, run=run, closures=closures, recipients=recipients)
+        lease.keep()
+        claimed = _claim_batch(batch, today=today, lease=lease, closures=closures, recipients=recipients,
+                               result=result)  # fmt: skip
         result.claimed += len(claimed)
         claimed_ids = {claim.milestone_id for claim in claimed}
         milestones.update((m.pk, m) for m in batch if m.pk in claimed_ids)
 
     for user_id in sorted(recipients):
-        _deliver(recipients[user_id], milestones, today=today, run=run, closures=closures, result=result)
+        lease.keep()
+        _deliver(recipients[user_id], milestones, today=today, lease=lease, closures=closures, result=result)
 
     if result.claimed:
         logger.info(
-            "Reminders for %s: %d claimed, %d e-mails sent, %d failed, %d notifications",
+            "Reminders for %s: %d claimed (%d taken over), %d e-mails sent, %d failed, %d notifications",
             today,
             result.claimed,
+            result.taken_over,
             result.emails_sent,
             result.emails_failed,
             result.notifications,
         )
+    return result
+
+
+def take_over(*, today: date | None = None) -> TakeoverResult:
+    """If any unsent claim's lease has lapsed (its run died, or a refused digest's wait is over), dispatch now
+    rather than at the next quarter-hour tick. Cheap when there is none: one look at an index of unsent rows."""
+    now = timezone.now()
+    lapsed = ReminderSent.objects.filter(sent_at=None, lease_expires_at__lt=now)
+    result = TakeoverResult(lapsed=lapsed.count())
+    if not result.lapsed:
+        return result
+    result.dispatch = dispatch(today=today)
+    # Whatever lapsed before this run and is lapsed still was not taken over by a full dispatch, so it is no longer
+    # due (superseded by a nearer reminder, completed, paused): let go of it, or every look would find it again.
+    # A dispatch that finds it due again later still takes it (an empty lease is free to take).
+    result.released = lapsed.update(lease_expires_at=None)
+    if result.released:
+        logger.info("Let go of %d lapsed reminder claims no longer due", result.released)
     return result
 
 
@@ -343,7 +419,13 @@ def _managers(partnerships: Iterable[Partnership]) -> dict[int, dict[int, object
 
 
 def _claim_batch(
-    batch: list[Milestone], *, today: date, run: uuid.UUID, closures: _Closures, recipients: dict[int, _Recipient]
+    batch: list[Milestone],
+    *,
+    today: date,
+    lease: _Lease,
+    closures: _Closures,
+    recipients: dict[int, _Recipient],
+    result: DispatchResult,
 ) -> list[_Claim]:
     """Claim this batch's reminders due today; add the claims this run now owns to `recipients` and return them."""
     managers = _managers({m.case.partnership for m in batch})
@@ -373,39 +455,41 @@ def _claim_batch(
     if not wanted:
         return []
 
-    now = timezone.now()
+    now, run = timezone.now(), lease.run
     # Sorted, so that two runs inserting the same rows take their row locks in the same order.
     ReminderSent.objects.bulk_create(
         [
-            ReminderSent(milestone_id=m_id, recipient_id=u_id, key=key, run=run, claimed_at=now)
+            ReminderSent(
+                milestone_id=m_id, recipient_id=u_id, key=key, run=run, claimed_at=now, lease_expires_at=lease.expires
+            )
             for m_id, u_id, key in sorted(wanted)
         ],
         ignore_conflicts=True,
     )
     unsent = ReminderSent.objects.filter(milestone_id__in={m_id for m_id, _, _ in wanted}, sent_at=None).values_list(
-        "pk", "milestone_id", "recipient_id", "key", "run", "claimed_at"
+        "pk", "milestone_id", "recipient_id", "key", "run", "lease_expires_at"
     )
-    ours, stale = [], []
-    stale_before = now - stale_claim_after()
-    for pk, m_id, u_id, key, row_run, claimed_at in unsent:
+    ours, lapsed = [], []
+    for pk, m_id, u_id, key, row_run, expires in unsent:
         if (m_id, u_id, key) not in wanted:
             continue  # an old claim of a reminder no longer due: superseded, left as it is
         if row_run == run:
             ours.append((pk, m_id, u_id, key))
-        elif claimed_at < stale_before:
-            stale.append(pk)
-    if stale:
-        # Taken over only if still unsent and still stale: of two runs trying, the first UPDATE wins.
-        ReminderSent.objects.filter(pk__in=stale, sent_at=None, claimed_at__lt=stale_before).update(
-            run=run, claimed_at=now
+        elif expires is None or expires < now:
+            lapsed.append(pk)
+    if lapsed:
+        # Taken over only if still unsent and still lapsed: of two runs trying, the first UPDATE wins.
+        ReminderSent.objects.filter(_lapsed(now), pk__in=lapsed, sent_at=None).update(
+            run=run, claimed_at=now, lease_expires_at=lease.expires
         )
         taken = list(
-            ReminderSent.objects.filter(pk__in=stale, run=run, sent_at=None).values_list(
+            ReminderSent.objects.filter(pk__in=lapsed, run=run, sent_at=None).values_list(
                 "pk", "milestone_id", "recipient_id", "key"
             )
         )
         ours += taken
-        logger.warning("Took over %d of %d stale reminder claims left by a run that stopped", len(taken), len(stale))
+        result.taken_over += len(taken)
+        logger.warning("Took over %d of %d reminder claims whose lease had lapsed", len(taken), len(lapsed))
 
     claimed = []
     for pk, m_id, u_id, key in ours:
@@ -420,22 +504,22 @@ def _deliver(
     milestones: dict[int, Milestone],
     *,
     today: date,
-    run: uuid.UUID,
+    lease: _Lease,
     closures: _Closures,
     result: DispatchResult,
 ) -> None:
     """One digest e-mail to one person, then (in one transaction) their claims marked sent and their notifications."""
     claims = recipient.claims
     pks = [claim.pk for claim in claims]
-    # Renew the claims just before sending, and check that they are still this run's: a run slow enough
-    # to have been taken for dead sends only what it still holds.
-    renewed = ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=None).update(claimed_at=timezone.now())
-    if renewed != len(pks):
-        held = set(ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=None).values_list("pk", flat=True))
+    # Just renewed (the caller kept the lease), so what is still held has two thirds of a lease for the e-mail; a
+    # run stalled long enough to have lost its claims sends only what it still holds.
+    held = lease.held(pks)
+    if len(held) != len(pks):
         claims = [claim for claim in claims if claim.pk in held]
         pks = [claim.pk for claim in claims]
         if not claims:
             return
+    run = lease.run
 
     keys: dict[int, set[str]] = defaultdict(set)
     for claim in claims:
@@ -448,8 +532,12 @@ def _deliver(
         try:
             _digest(user, items).send()
         except Exception:
-            # Left claimed: the claims go stale and a later run sends them, while they are still due.
+            # Handed back, to be taken over once RETRY_REFUSED_AFTER has passed (while still due): not at once, so a
+            # mail server that is down is not asked again every minute.
             logger.exception("Could not send the reminder digest to user %s", user.pk)
+            ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=None).update(
+                run=NO_RUN, lease_expires_at=timezone.now() + RETRY_REFUSED_AFTER
+            )
             result.emails_failed += 1
             return
         result.emails_sent += 1
@@ -458,7 +546,13 @@ def _deliver(
 
     now = timezone.now()
     with transaction.atomic():
-        ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=None).update(sent_at=now)
+        marked = ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=None).update(sent_at=now)
+        if marked != len(pks):
+            # Some were taken over while the e-mail went (this run stalled past its lease): the run that took them
+            # notifies of those, so only what this run marked is notified here.
+            mine = set(ReminderSent.objects.filter(pk__in=pks, run=run, sent_at=now).values_list("pk", flat=True))
+            marked_milestones = {claim.milestone_id for claim in claims if claim.pk in mine}
+            items = [item for item in items if item["milestone_id"] in marked_milestones]
         created = Notification.objects.bulk_create(
             [
                 Notification(

@@ -295,9 +295,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parallel <parallel@lo
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Reminders ------------------------------------------------------------------------------------
-# Seconds after which a reminder claimed by a run but not marked sent counts as left by a run that died,
-# and a later run takes it over (coordination/reminders.py).
-REMINDER_STALE_CLAIM_SECONDS = envint("REMINDER_STALE_CLAIM_SECONDS", 600)
+# Seconds a reminder run's claims hold unless renewed (coordination/reminders.py). A live run renews them once a
+# third of this has passed, so one step (one digest e-mail, bounded by EMAIL_TIMEOUT) must fit in two thirds of
+# it; a dead run's claims lapse within this, beat looks every half of it, and a new run sends them.
+REMINDER_CLAIM_LEASE_SECONDS = envint("REMINDER_CLAIM_LEASE_SECONDS", 60)
+if REMINDER_CLAIM_LEASE_SECONDS * 2 / 3 <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("REMINDER_CLAIM_LEASE_SECONDS must be more than 1.5 times EMAIL_TIMEOUT.")
 
 # --- Webhooks (coordination/webhook_delivery.py) ----------------------------------------------------
 # Seconds to wait for an endpoint to connect and for each read of its answer before counting the try as failed.
@@ -341,6 +344,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.tasks.dispatch_reminders",
         "schedule": 900.0,
         "options": {"expires": 840},
+    },
+    # A run that died holding reminder claims: once their lease lapses, a dispatch takes them over (within half a
+    # lease of lapsing). Looking costs one indexed query.
+    "take-over-reminders": {
+        "task": "coordination.tasks.take_over_reminders",
+        "schedule": REMINDER_CLAIM_LEASE_SECONDS / 2,
+        "options": {"expires": REMINDER_CLAIM_LEASE_SECONDS / 2},
     },
     # E-mails the information-sharing notifications not yet e-mailed (sharing/emails.py); as above, the state
     # is in the database, so a tick a stopped worker missed expires and the next one picks the rows up.

@@ -34,6 +34,12 @@ def dispatch_reminders() -> dict:
 
 
 @shared_task
+def take_over_reminders() -> dict:
+    """Scheduled by beat every half lease (30 seconds): a dead run's reminder claims are taken over once they lapse."""
+    return asdict(reminders.take_over())
+
+
+@shared_task
 def send_webhooks() -> dict:
     """Scheduled by beat every 30 seconds: sends the due webhook deliveries (coordination/webhook_delivery.py)."""
     return asdict(webhook_delivery.send_due())

@@ -5,9 +5,12 @@ time has come, signed the Standard Webhooks way (headers webhook-id, webhook-tim
 `standardwebhooks` library's HMAC-SHA256 over "id.timestamp.body" with the endpoint's whsec_ secret).
 
 - The claim: a conditional UPDATE (still pending, still due) counts the try and pushes
-  `next_attempt_at` forward by a lease, so two workers never send the same delivery at once. A worker killed
-  mid-send leaves the claim; once the lease has passed the delivery is due again and a later run sends it.
-  So delivery is at least once: receivers must ignore a webhook-id they have already processed.
+  `next_attempt_at` forward by a lease, so two workers never send the same delivery at once. In the same
+  transaction the try is logged (a WebhookAttempt with no outcome yet), and its outcome is filled in once known,
+  so the log always holds as many tries as the delivery counts. A worker killed mid-send leaves the claim and a
+  try without an outcome, shown as interrupted; once the lease has passed (a minute; beat runs the sender every 30
+  seconds) the delivery is due again and a later run sends it. So delivery is at least once: receivers must
+  ignore a webhook-id they have already processed.
 - A 2xx answer delivers it. Anything else (another status, a redirect, which is never followed, a timeout, a
   refused connection, an unsafe address) is logged as a WebhookAttempt and retried after a capped exponential
   backoff with jitter: 30 s, 2 min, 8 min, 32 min, about 2 h, then 6 h. After WEBHOOK_MAX_ATTEMPTS tries (8: about
@@ -262,12 +265,15 @@ def _send_one(delivery: WebhookDelivery, result: SendResult) -> bool | None:
         return None
     # The claim: of two workers reading the same row, only the first UPDATE changes it. Conditions on this table
     # only: PostgreSQL re-checks them on the row the other worker just updated, but a join (endpoint__is_active)
-    # would become a subquery read from the old snapshot, and both would win.
-    claimed = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, next_attempt_at__lte=now).update(
-        claimed_at=now, next_attempt_at=now + claim_lease(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return None
+    # would become a subquery read from the old snapshot, and both would win. The try is logged with the claim,
+    # before anything is sent, so that a worker dying mid-send still leaves it in the log.
+    with transaction.atomic():
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=Status.PENDING, next_attempt_at__lte=now
+        ).update(claimed_at=now, next_attempt_at=now + claim_lease(), attempts=F("attempts") + 1)
+        if not claimed:
+            return None
+        attempt = WebhookAttempt.objects.create(delivery=delivery, attempted_at=now)
     result.claimed += 1
     attempts = delivery.attempts + 1
 
@@ -275,11 +281,12 @@ def _send_one(delivery: WebhookDelivery, result: SendResult) -> bool | None:
     status_code, error = post(delivery)
     duration_ms = int((time.monotonic() - started) * 1000)
     finished = timezone.now()
-    # Only while the claim is still ours: a run that took it over after the lease decides what happens next.
+    # Only while the claim is still ours: a run that took it over after the lease decides what happens next. The
+    # try itself happened either way, so its outcome is recorded either way.
     ours = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, claimed_at=now)
     with transaction.atomic():
-        WebhookAttempt.objects.create(
-            delivery=delivery, attempted_at=now, status_code=status_code, error=error, duration_ms=duration_ms
+        WebhookAttempt.objects.filter(pk=attempt.pk).update(
+            finished_at=finished, status_code=status_code, error=error, duration_ms=duration_ms
         )
         if not error:
             ours.update(status=Status.DELIVERED, delivered_at=finished, last_error="")

@@ -5,10 +5,12 @@ beat every minute (sharing.tasks.send_sharing_emails), e-mails the committed one
 a change that was rolled back, and the state lives in the database, never only in the broker.
 
 Exactly once, as near as e-mail allows: a run claims each notification with a conditional UPDATE
-(`email_claimed_at` set where it was empty, or older than settings.REMINDER_STALE_CLAIM_SECONDS), so two
-workers never both own one; it sends, then sets `emailed_at`. A worker killed between sending and marking leaves
-a claim that goes stale and a later run sends that e-mail again: at least once for that window, never lost. A
-mail server that refuses an e-mail leaves it claimed too, and it is retried the same way.
+(`email_claimed_at` set where it was empty, or older than the reminders' claim lease,
+settings.REMINDER_CLAIM_LEASE_SECONDS: a minute by default, ample for the one e-mail a claim here covers, which
+EMAIL_TIMEOUT bounds), so two workers never both own one; it sends, then sets `emailed_at`. A worker killed
+between sending and marking leaves a claim that goes stale and a later run sends that e-mail again: at least once
+for that window, never lost. A mail server that refuses an e-mail leaves it claimed too, and it is retried the
+same way.
 
 The recipient must still see the request when the e-mail goes: one who no longer may (their organisation left,
 a grant expired) is not e-mailed, and the notification is marked done. E-mails name the request and the case
@@ -29,7 +31,7 @@ from django.utils import timezone
 
 from coordination import batches
 from coordination.models import Notification
-from coordination.reminders import DEFAULT_SITE_URL, stale_claim_after
+from coordination.reminders import DEFAULT_SITE_URL, claim_lease
 
 from . import access
 from .models import SharingRequest
@@ -46,7 +48,7 @@ class SendResult:
 
 
 def _claimable(now):
-    return Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - stale_claim_after())
+    return Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - claim_lease())
 
 
 def send_pending(*, batch_size: int = 100) -> SendResult:

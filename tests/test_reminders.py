@@ -246,7 +246,9 @@ def test_the_task_uses_today(world, monkeypatch):
     process = make_process(world)
     make_milestone(process, make_rule(world), DUE)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: DUE)
-    assert tasks.dispatch_reminders() == {"claimed": 2, "emails_sent": 2, "notifications": 2, "emails_failed": 0}
+    assert tasks.dispatch_reminders() == {
+        "claimed": 2, "emails_sent": 2, "notifications": 2, "emails_failed": 0, "taken_over": 0,
+    }  # fmt: skip
     assert tasks.dispatch_reminders()["claimed"] == 0
     assert set(ReminderSent.objects.values_list("key", flat=True)) == {"due"}
 
@@ -401,30 +403,29 @@ def test_a_person_without_an_email_address_still_gets_notifications(world):
     assert not ReminderSent.objects.filter(sent_at=None).exists()
 
 
-# --- (g) a dead worker's claim is picked up ------------------------------------------------------------------------
+# --- (g) a dead worker's claim is picked up; a live one's is not ----------------------------------------------------
 
 
-def test_a_stale_claim_left_by_a_killed_worker_is_sent_by_the_next_run_exactly_once(world):
+def claim(milestone, recipient, *, run, lease_expires_at, key="due") -> ReminderSent:
+    """A claim another run made an hour ago and holds (or held) until `lease_expires_at`."""
+    return ReminderSent.objects.create(milestone=milestone, recipient=recipient, key=key, run=run,
+                                       claimed_at=timezone.now() - dt.timedelta(hours=1),
+                                       lease_expires_at=lease_expires_at)  # fmt: skip
+
+
+def test_a_claim_whose_lease_lapsed_is_sent_by_the_next_run_exactly_once_and_a_renewed_one_is_left(world):
     process = make_process(world)
     milestone = make_milestone(process, make_rule(world), DUE)
     now = timezone.now()
     dead_run, live_run = uuid.uuid4(), uuid.uuid4()
-    # A worker claimed the manager's reminder an hour ago and died before sending it.
-    dead = ReminderSent.objects.create(
-        milestone=milestone, recipient=world.manager, key="due", run=dead_run, claimed_at=now - dt.timedelta(hours=1)
-    )
-    # Another worker claimed the lead's a minute ago and is still working on it: not ours to take.
-    live = ReminderSent.objects.create(
-        milestone=milestone,
-        recipient=world.agency_user,
-        key="due",
-        run=live_run,
-        claimed_at=now - dt.timedelta(minutes=1),
-    )
+    # A run claimed the manager's reminder and died: its lease lapsed a second ago.
+    dead = claim(milestone, world.manager, run=dead_run, lease_expires_at=now - dt.timedelta(seconds=1))
+    # Another claimed the lead's just as long ago and is still working, renewing its lease: not ours to take.
+    live = claim(milestone, world.agency_user, run=live_run, lease_expires_at=now + dt.timedelta(seconds=20))
 
     result = dispatch(today=DUE)
 
-    assert (result.claimed, result.emails_sent) == (1, 1)
+    assert (result.claimed, result.taken_over, result.emails_sent) == (1, 1, 1)
     assert [m.to for m in mail.outbox] == [[world.manager.email]]
     assert "LCSPR completed and published" in mail.outbox[0].body
     dead.refresh_from_db()
@@ -437,7 +438,125 @@ def test_a_stale_claim_left_by_a_killed_worker_is_sent_by_the_next_run_exactly_o
     assert ReminderSent.objects.count() == 2
 
 
-def test_a_digest_the_mail_server_refuses_is_sent_by_a_later_run(world, monkeypatch):
+def test_beat_dispatches_at_once_when_a_lease_lapses_and_costs_one_query_when_none_has(world):
+    process = make_process(world)
+    milestone = make_milestone(process, make_rule(world), DUE)
+    renewed_until = timezone.now() + dt.timedelta(seconds=30)
+    live = claim(milestone, world.agency_user, run=uuid.uuid4(), lease_expires_at=renewed_until)
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders.take_over(today=DUE) == reminders.TakeoverResult(lapsed=0)
+    assert len(queries) == 1 and mail.outbox == []
+
+    ReminderSent.objects.filter(pk=live.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    result = reminders.take_over(today=DUE)
+    assert result.lapsed == 1 and result.released == 0
+    # The dispatch it ran took the lapsed claim over and claimed the manager's reminder, not yet claimed by anyone.
+    assert (result.dispatch.claimed, result.dispatch.taken_over, result.dispatch.emails_sent) == (2, 1, 2)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.manager.email, world.agency_user.email])
+    assert reminders.take_over(today=DUE).lapsed == 0
+    assert tasks.take_over_reminders() == {"lapsed": 0, "dispatch": None, "released": 0}
+
+
+def test_a_lapsed_claim_no_longer_due_is_let_go_so_beat_stops_finding_it(world):
+    process = make_process(world)
+    milestone = make_milestone(process, make_rule(world), DUE)
+    # A run died on the due date holding the manager's "due" reminder; the next day "overdue-0" supersedes it.
+    old = claim(milestone, world.manager, run=uuid.uuid4(), lease_expires_at=timezone.now() - dt.timedelta(hours=1))
+    next_day = DUE + dt.timedelta(days=1)
+
+    result = reminders.take_over(today=next_day)
+
+    assert (result.lapsed, result.released) == (1, 1)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.manager.email, world.agency_user.email])
+    assert all("overdue" in m.body for m in mail.outbox)
+    old.refresh_from_db()
+    assert old.sent_at is None and old.lease_expires_at is None
+    assert reminders.take_over(today=next_day).lapsed == 0  # not found again, every half minute, for ever
+
+
+class Clock:
+    """timezone.now(), moved on by the test: a run slower than its lease, without waiting for it."""
+
+    def __init__(self, monkeypatch):
+        self.now = timezone.now()
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def advance(self, seconds: float):
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def slow_digests(monkeypatch, clock: Clock, seconds: float, during=None) -> list[list[str]]:
+    """Every digest takes `seconds` of the clock to send; `during(to)` runs meanwhile, as another worker would."""
+    sent = []
+
+    def send(message, *args, **kwargs):
+        clock.advance(seconds)
+        if during:
+            during(message.to)
+        sent.append(message.to)
+        return 1
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    return sent
+
+
+def many_people(world, n: int) -> list:
+    """n more leads, each of a process with a milestone due: with the managers, n + 2 digests."""
+    leads = [member(world.council, Membership.Role.AGENCY_REPRESENTATIVE, username=f"lead{i}") for i in range(n)]
+    for i, lead in enumerate(leads):
+        make_milestone(make_process(world, lead=lead), make_rule(world, f"L{i}", milestone=f"Deadline {i}"), DUE)
+    return leads
+
+
+def test_a_live_run_slower_than_its_lease_renews_it_and_is_never_overtaken(world, monkeypatch, settings):
+    """Seven digests of 25 seconds each: the run lasts three lease lengths. Beat's takeover and a second dispatcher
+    look while every digest is being sent, and find nothing to take."""
+    lease = settings.REMINDER_CLAIM_LEASE_SECONDS
+    many_people(world, 6)  # the six leads and the manager: seven digests
+    clock = Clock(monkeypatch)
+    looks = []
+
+    def another_worker(to):
+        looks.append((reminders.take_over(today=DUE).lapsed, dispatch(today=DUE).claimed))
+
+    sent = slow_digests(monkeypatch, clock, seconds=lease * 5 / 12, during=another_worker)
+    started = clock.now
+    result = dispatch(today=DUE)
+
+    assert clock.now - started > 2 * dt.timedelta(seconds=lease)
+    assert (result.claimed, result.taken_over, result.emails_sent) == (12, 0, 7)
+    assert looks == [(0, 0)] * 7
+    assert sorted(to for [to] in sent) == sorted(set(ReminderSent.objects.values_list("recipient__email", flat=True)))
+    assert not ReminderSent.objects.filter(sent_at=None).exists()
+
+
+def test_a_run_stalled_past_its_lease_sends_nothing_more_of_what_another_run_took_over(world, monkeypatch, settings):
+    lease = settings.REMINDER_CLAIM_LEASE_SECONDS
+    many_people(world, 3)  # four digests: the manager's (three deadlines) and one to each lead
+    clock = Clock(monkeypatch)
+    rescued, stalled = [], []
+
+    def stall_then_another_worker(to):
+        if not stalled:
+            stalled.append(to)
+            clock.advance(lease)  # the first digest hangs for a whole lease: the run's claims lapse meanwhile
+            rescued.append(dispatch(today=DUE))
+
+    sent = slow_digests(monkeypatch, clock, seconds=1, during=stall_then_another_worker)
+    result = dispatch(today=DUE)
+
+    [other] = rescued
+    # The other run took over every claim not yet sent (all but the stalled digest's own, which it is sending).
+    assert other.emails_sent == 4 and other.taken_over == other.claimed
+    # The stalled run sent its first digest and then nothing it had lost.
+    assert result.emails_sent == 1
+    recipients = [to for [to] in sent]
+    assert len(recipients) == 5 and len(set(recipients)) == 4  # the digest in flight went twice, as documented
+    assert not ReminderSent.objects.filter(sent_at=None).exists()
+    assert Notification.objects.count() == ReminderSent.objects.count() == 6  # but each reminder notified once
+
+
+def test_a_digest_the_mail_server_refuses_is_retried_ten_minutes_later(world, monkeypatch):
     process = make_process(world)
     make_milestone(process, make_rule(world), DUE)
     real_send = EmailMultiAlternatives.send
@@ -452,11 +571,14 @@ def test_a_digest_the_mail_server_refuses_is_sent_by_a_later_run(world, monkeypa
     assert (result.emails_sent, result.emails_failed, result.notifications) == (1, 1, 1)
     unsent = ReminderSent.objects.get(sent_at=None)
     assert unsent.recipient == world.manager
-    assert dispatch(today=DUE).claimed == 0  # not yet stale: the failed run might still be going
+    assert unsent.lease_expires_at - timezone.now() > dt.timedelta(minutes=9)
+    # Not taken over by the next beat look or the next dispatch: the mail server is not asked again every minute.
+    assert reminders.take_over(today=DUE).lapsed == 0
+    assert dispatch(today=DUE).claimed == 0
 
     monkeypatch.undo()
-    ReminderSent.objects.filter(pk=unsent.pk).update(claimed_at=timezone.now() - dt.timedelta(minutes=11))
-    result = dispatch(today=DUE)
+    ReminderSent.objects.filter(pk=unsent.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    result = reminders.take_over(today=DUE).dispatch
     assert (result.claimed, result.emails_sent, result.notifications) == (1, 1, 1)
     assert [m.to for m in mail.outbox] == [[world.agency_user.email], [world.manager.email]]
     assert not ReminderSent.objects.filter(sent_at=None).exists()
@@ -479,6 +601,19 @@ def test_a_claim_taken_over_before_sending_is_left_to_the_run_that_took_it(world
     assert (result.claimed, result.emails_sent) == (2, 1)
     assert [m.to for m in mail.outbox] == [[world.agency_user.email]]
     assert ReminderSent.objects.get(recipient=world.manager).sent_at is None
+
+
+def test_the_lease_must_leave_room_for_one_email(tmp_path):
+    """A lease too short for one e-mail would let a live run be overtaken mid-send: settings refuse it."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coordination.settings", "VAR_DIR": str(tmp_path),
+           "EMAIL_TIMEOUT": "30", "REMINDER_CLAIM_LEASE_SECONDS": "45"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert done.returncode != 0
+    assert "REMINDER_CLAIM_LEASE_SECONDS must be more than 1.5 times EMAIL_TIMEOUT" in done.stderr
 
 
 # --- (j) the query count does not grow with the milestones --------------------------------------------------------
@@ -607,7 +742,9 @@ def test_a_worker_runs_the_dispatcher_sent_through_redis_and_writes_the_email(wo
                 one_off.delete()
         result.forget()
 
-    assert outcome == {"claimed": 2, "emails_sent": 2, "notifications": 2, "emails_failed": 0}, worker.output()
+    assert outcome == {"claimed": 2, "emails_sent": 2, "notifications": 2, "emails_failed": 0, "taken_over": 0}, (
+        worker.output()
+    )
     files = sorted(Path(tmp_path, "mail").glob("*.log"))
     assert files, worker.output()
     written = "".join(path.read_text(errors="replace") for path in files)
@@ -660,21 +797,41 @@ def mail_digests(paths) -> list[tuple[str, str]]:
     return digests
 
 
+LEASE_SECONDS = 4  # the workers' claim lease in the test below; beat's takeover looks every half of it
+
+
+class Beat:
+    """Plays beat for the test: sends the takeover look to a queue every half lease, as the schedule does."""
+
+    def __init__(self, queue: str, every: float):
+        self.queue, self.every = queue, every
+        self.sent: list = []  # AsyncResult of each look, in the order sent
+        self._next = time.monotonic()
+
+    def tick(self):
+        if time.monotonic() >= self._next:
+            self.sent.append(tasks.take_over_reminders.apply_async(queue=self.queue))
+            self._next += self.every
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # committed, so the workers' connections see the milestones
-def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp_path):
-    """A real worker is SIGKILLed while it sends its third of six digests; once its claims are stale, a fresh
-    worker's run sends what the first did not, and nothing the first had sent and marked.
+def test_a_worker_killed_mid_run_is_taken_over_within_a_lease_and_a_half_losing_and_duplicating_nothing(
+    world, tmp_path
+):
+    """Two real workers on Redis: one runs the dispatch, the other beat's takeover look, sent every half lease. The
+    dispatch sends eight digests of a second each, so it runs for longer than its lease, renewing it; no look finds
+    anything lapsed while it lives. It is SIGKILLed while it sends its sixth: its claims lapse at most a lease later,
+    the next look takes them over and sends what the first run did not, and nothing it had sent and marked.
 
-    The worker writes e-mail through tests/slow_mail_backend.py, which notes each send as it begins and takes a
+    The workers write e-mail through tests/slow_mail_backend.py, which notes each send as it begins and takes a
     second over it, so the kill lands while a digest is being sent, before it is written. The one duplicate the
     dispatcher allows (a kill after the e-mail went but before its claims were marked: see reminders.py) can only
     be the digest in flight, and the assertions allow it for that recipient alone.
     """
     from tests.test_celery_worker import REPO_ROOT, celery_worker, database_url_for_this_test_run, worker_env
 
-    stale_seconds = 2
     today = timezone.localdate()  # the workers' today: every milestone is due today
     manager = Membership.Role.PARTNERSHIP_MANAGER
     managers = [
@@ -683,15 +840,15 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp
         member(world.partnership.police, manager, username="policemanager"),
     ]
     leads = [world.agency_user] + [
-        member(world.council, Membership.Role.AGENCY_REPRESENTATIVE, username=f"lead{i}") for i in (2, 3)
+        member(world.council, Membership.Role.AGENCY_REPRESENTATIVE, username=f"lead{i}") for i in range(2, 6)
     ]
+    names = [f"Deadline {letter}" for letter in "ABCDE"]
     due: dict[str, set[str]] = {person.email: set() for person in managers + leads}  # e-mail -> milestones
-    for letter, lead in zip("ABC", leads, strict=True):
-        name = f"Deadline {letter}"
-        make_milestone(make_process(world, lead=lead), make_rule(world, f"K{letter}", milestone=name), today)
+    for name, lead in zip(names, leads, strict=True):
+        make_milestone(make_process(world, lead=lead), make_rule(world, f"K{name[-1]}", milestone=name), today)
         for person in [*managers, lead]:
             due[person.email].add(name)
-    assert len(due) == 6  # six digests in one run: three managers with three milestones, three leads with one
+    assert len(due) == 8  # eight digests in one run: three managers with five milestones, five leads with one
 
     mail_dir, started_log = tmp_path / "mail", tmp_path / "sending.log"
     env = worker_env(
@@ -701,10 +858,13 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp
         EMAIL_HOST="",
         EMAIL_BACKEND="tests.slow_mail_backend.EmailBackend",
         SLOW_MAIL_SECONDS="1",
-        REMINDER_STALE_CLAIM_SECONDS=str(stale_seconds),
+        REMINDER_CLAIM_LEASE_SECONDS=str(LEASE_SECONDS),
+        EMAIL_TIMEOUT="2",  # settings want one e-mail to fit in two thirds of the lease
     )
-    queue = f"test-reminders-killed-{uuid.uuid4().hex}"
-    worker_logs = [tmp_path / "worker-killed.log", tmp_path / "worker-restarted.log"]
+    suffix = uuid.uuid4().hex
+    dispatch_queue, beat_queue = f"test-reminders-killed-{suffix}", f"test-reminders-beat-{suffix}"
+    beat = Beat(beat_queue, every=LEASE_SECONDS / 2)
+    worker_logs = [tmp_path / "worker-killed.log", tmp_path / "worker-beat.log"]
 
     def logs() -> str:
         present = [path for path in worker_logs if path.exists()]
@@ -716,111 +876,134 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(world, tmp
     def sends_begun() -> list[str]:
         return started_log.read_text().splitlines() if started_log.exists() else []
 
-    def wait_for(condition, worker, what: str, timeout: float = 30):
+    def wait_for(condition, workers, what: str, timeout: float = 30):
+        """Until `condition()`, beat ticking meanwhile; fail saying `what` after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while not condition():
-            worker.check_alive()
+            for worker in workers:
+                worker.check_alive()
             if time.monotonic() > deadline:
-                worker.fail(f"{what} within {timeout} s{logs()}")
+                workers[0].fail(f"{what} within {timeout} s{logs()}")
+            beat.tick()
             time.sleep(0.05)
 
     started_workers = []
-    killed_task = result = None
+    killed_task = None
     try:
-        with celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[0], queue=queue) as first:
-            started_workers.append(first)
+        with (
+            celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[1], queue=beat_queue) as beat_worker,
+            celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[0], queue=dispatch_queue) as first,
+        ):
+            started_workers += [beat_worker, first]
+            beat_worker.wait_until_ready()
             first.wait_until_ready()
-            killed_task = tasks.dispatch_reminders.apply_async(queue=queue)
-            # Two digests written (and so marked sent), the third begun and not yet written: kill it now.
+            killed_task = tasks.dispatch_reminders.apply_async(queue=dispatch_queue)
+            dispatch_sent = time.monotonic()
+            # Five digests written (and so marked sent), the sixth begun and not yet written: kill it now.
             wait_for(
-                lambda: len(mail_files()) >= 2 and len(sends_begun()) > len(mail_files()),
-                first,
-                "the worker had not written two digests and begun a third",
+                lambda: len(mail_files()) >= 5 and len(sends_begun()) > len(mail_files()),
+                [first, beat_worker],
+                "the worker had not written five digests and begun a sixth",
             )
             os.killpg(first.process.pid, signal.SIGKILL)  # the whole group: no warm shutdown, no clean-up
             first.process.wait(timeout=10)
             killed_at = time.monotonic()
+            looks_while_alive = [look for look in beat.sent if look.ready()]
 
-        files_before = mail_files()
-        written_before = mail_digests(sorted(files_before))
-        in_flight = sends_begun()[-1]  # the recipient whose digest was being sent when the worker died
-        rows = ReminderSent.objects.all()
-        assert rows.count() == 12, logs()  # every reminder was claimed before the first digest went
-        unsent_after_kill = rows.filter(sent_at=None).count()
-        recipients_before = {to for to, _ in written_before}
-        assert 2 <= len(written_before) < 6 and len(recipients_before) == len(written_before), logs()
-        assert 0 < unsent_after_kill < 12, logs()
-        # Whatever was marked sent was written; whatever was written was marked, bar the digest in flight.
-        marked = set(rows.exclude(sent_at=None).values_list("recipient__email", flat=True))
-        assert marked <= recipients_before and recipients_before - {in_flight} <= marked, logs()
+            files_before = mail_files()
+            written_before = mail_digests(sorted(files_before))
+            in_flight = sends_begun()[-1]  # the recipient whose digest was being sent when the worker died
+            rows = ReminderSent.objects.all()
+            assert rows.count() == 20, logs()  # every reminder was claimed before the first digest went
+            unsent = list(rows.filter(sent_at=None))
+            recipients_before = {to for to, _ in written_before}
+            assert 5 <= len(written_before) < 8 and len(recipients_before) == len(written_before), logs()
+            assert 0 < len(unsent) < 20, logs()
+            # Whatever was marked sent was written; whatever was written was marked, bar the digest in flight.
+            marked = set(rows.exclude(sent_at=None).values_list("recipient__email", flat=True))
+            assert marked <= recipients_before and recipients_before - {in_flight} <= marked, logs()
+            # The dead run's claims: one run, one lease for all of them, still running when it was killed.
+            [(dead_run, lapses_at)] = {(row.run, row.lease_expires_at) for row in unsent}
+            assert lapses_at > timezone.now(), logs()
 
-        with celery_worker(env, cwd=REPO_ROOT, log_path=worker_logs[1], queue=queue) as second:
-            started_workers.append(second)
-            second.wait_until_ready()
-            time.sleep(max(0.0, killed_at + stale_seconds + 0.5 - time.monotonic()))  # the dead run's claims go stale
-            result = tasks.dispatch_reminders.apply_async(queue=queue)
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    outcome = result.get(timeout=1)
-                    break
-                except CeleryTimeoutError:
-                    second.check_alive()
-                    if time.monotonic() > deadline:
-                        second.fail(f"no result for task {result.id} within 30 s{logs()}")
+            # The run had been going for longer than its lease, and no look found anything lapsed meanwhile.
+            assert killed_at - dispatch_sent > LEASE_SECONDS, logs()
+            assert len(looks_while_alive) >= 2, logs()
+            assert [look.get(timeout=10)["lapsed"] for look in looks_while_alive] == [0] * len(looks_while_alive)
+
+            wait_for(
+                lambda: not ReminderSent.objects.filter(sent_at=None, run=dead_run).exists(),
+                [beat_worker],
+                "the dead run's claims were not taken over",
+            )
+            taken_over_after = time.monotonic() - killed_at
+            wait_for(
+                lambda: not ReminderSent.objects.filter(sent_at=None).exists(),
+                [beat_worker],
+                "the reminders taken over were not all sent",
+            )
+            outcomes = [look.get(timeout=30) for look in beat.sent]
     finally:
         for worker in started_workers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(worker.process.pid, signal.SIGKILL)  # anything of the group still about
         with contextlib.suppress(Exception), app.connection_for_write() as conn:
             channel = conn.default_channel
-            one_off = app.amqp.queues[queue](channel)
-            one_off.declare()
-            one_off.delete()
+            for queue in (dispatch_queue, beat_queue):
+                one_off = app.amqp.queues[queue](channel)
+                one_off.declare()
+                one_off.delete()
             # The killed worker's message was never acknowledged: kombu would hand it back to a worker on this
             # Redis database an hour from now. Nobody needs it, so drop it.
             for tag, raw in channel.client.hgetall(channel.unacked_key).items():
-                if json.loads(raw)[2] == queue:
+                if json.loads(raw)[2] == dispatch_queue:
                     channel.client.zrem(channel.unacked_index_key, tag)
                     channel.client.hdel(channel.unacked_key, tag)
-        for task in (killed_task, result):
+        for task in [killed_task, *beat.sent]:
             if task is not None:
                 task.forget()
 
+    # Taken over once the lease had lapsed, never before, and within a lease and a half of the kill (a lease to
+    # lapse, half a lease until beat looks), with a little over for the look to reach the worker and claim.
+    print(f"\ntaken over {taken_over_after:.1f} s after the kill (lease {LEASE_SECONDS} s, beat every "
+          f"{LEASE_SECONDS / 2:g} s)")  # fmt: skip
+    assert taken_over_after <= LEASE_SECONDS * 1.5 + 3, logs()
+    assert all(row.claimed_at >= lapses_at for row in ReminderSent.objects.filter(pk__in=[r.pk for r in unsent]))
+
     written_after = mail_digests(sorted(mail_files() - files_before))
     recipients_after = [to for to, _ in written_after]
-    # The restarted run took over exactly the claims the dead one left unsent, and sent each person one digest.
-    assert outcome == {
-        "claimed": unsent_after_kill,
-        "emails_sent": len(written_after),
-        "notifications": unsent_after_kill,
-        "emails_failed": 0,
-    }, logs()
-    assert f"Took over {unsent_after_kill} of {unsent_after_kill} stale reminder claims" in logs()
+    # The looks that found lapsed claims took over exactly those the dead run left unsent, and sent each person one
+    # digest; the rest found nothing to do.
+    dispatched = [outcome["dispatch"] for outcome in outcomes if outcome["dispatch"]]
+    assert dispatched == [{
+        "claimed": len(unsent), "emails_sent": len(written_after), "notifications": len(unsent), "emails_failed": 0,
+        "taken_over": len(unsent),
+    }], (outcomes, logs())  # fmt: skip
+    assert f"Took over {len(unsent)} of {len(unsent)} reminder claims whose lease had lapsed" in logs()
     assert len(set(recipients_after)) == len(recipients_after), logs()
 
     # Nothing lost: each person's digests name every milestone due to them.
     # Nothing duplicated: each person got one digest, bar (at most) the one whose digest was in flight, and only if
     # it had been written before the kill (the documented window) -- then it went twice, the same both times.
     everything = written_before + written_after
-    for person, names in due.items():
+    for person, their_names in due.items():
         digests = [body for to, body in everything if to == person]
         allowed = 2 if person == in_flight and person in recipients_before else 1
         assert 1 <= len(digests) <= allowed, (person, in_flight, recipients_before, recipients_after, logs())
         for body in digests:
-            assert {name for name in ("Deadline A", "Deadline B", "Deadline C") if name in body} == names, person
+            assert {name for name in names if name in body} == their_names, person
     assert set(recipients_after) >= set(due) - recipients_before, logs()
     assert len(everything) - len(due) <= 1
     print(
-        f"\nkilled with {len(written_before)} of 6 digests written, {in_flight}'s in flight; "
-        f"the restarted run sent {len(written_after)}; {len(everything) - len(due)} sent twice"
+        f"killed with {len(written_before)} of 8 digests written, {in_flight}'s in flight; "
+        f"the takeover sent {len(written_after)}; {len(everything) - len(due)} sent twice"
     )
 
     # Every claim ends marked sent, and every reminder notified once.
     assert not ReminderSent.objects.filter(sent_at=None).exists()
     pairs = set(ReminderSent.objects.values_list("recipient__email", "milestone__rule__milestone"))
-    assert pairs == {(person, name) for person, names in due.items() for name in names}
-    assert Notification.objects.count() == 12
+    assert pairs == {(person, name) for person, their_names in due.items() for name in their_names}
+    assert Notification.objects.count() == 20
 
 
 def test_a_notification_about_a_case_no_longer_granted_is_neither_shown_nor_counted(client, world, sign_in):

@@ -81,12 +81,12 @@ def test_each_move_is_its_own_email_and_reasons_stay_on_the_request_page(sharing
 
 def test_a_stale_claim_left_by_a_dead_worker_is_taken_over_and_a_fresh_one_is_not(sharing_world, request_):
     sw = sharing_world
-    stale_after = dt.timedelta(seconds=django_settings.REMINDER_STALE_CLAIM_SECONDS)
+    stale_after = dt.timedelta(seconds=django_settings.REMINDER_CLAIM_LEASE_SECONDS)
     now = timezone.now()
     to_manager = Notification.objects.get(sharing_request=request_, user=sw.world.manager)
     to_agency = Notification.objects.get(sharing_request=request_, user=sw.world.agency_user)
     Notification.objects.filter(pk=to_manager.pk).update(email_claimed_at=now - stale_after - dt.timedelta(minutes=1))
-    Notification.objects.filter(pk=to_agency.pk).update(email_claimed_at=now - dt.timedelta(minutes=1))
+    Notification.objects.filter(pk=to_agency.pk).update(email_claimed_at=now - stale_after / 2)
 
     result = emails.send_pending()
     assert (result.claimed, result.sent) == (1, 1)

@@ -1,7 +1,7 @@
 """Sending webhooks (coordination/webhook_delivery.py) to a real HTTP receiver on loopback, which checks each
-signature with the standardwebhooks library: delivered once, retried with growing backoff, logged per try,
-given up after the last try with the endpoint disabled, stale claims taken over, timeouts, redirects and
-unsafe addresses handled."""
+signature with the standardwebhooks library: delivered once, retried with growing backoff, logged per try (a
+try interrupted by a crash included), given up after the last try with the endpoint disabled, stale claims taken
+over, timeouts, redirects and unsafe addresses handled."""
 
 import datetime as dt
 import json
@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
@@ -165,7 +166,15 @@ def test_an_endpoint_that_fails_is_not_tried_again_in_the_same_run(world, endpoi
     assert second.attempts == 0 and second.status == WebhookDelivery.Status.PENDING and first
 
 
-def test_a_claim_left_by_a_worker_that_died_is_sent_once_its_lease_has_passed(world, endpoint, receiver, monkeypatch):
+def logged(delivery) -> list[tuple]:
+    """The delivery's log as the endpoint page shows it: (HTTP status, outcome recorded?, interrupted?) per try."""
+    return [(a.status_code, a.finished_at is not None, a.interrupted) for a in WebhookAttempt.objects.filter(
+        delivery=delivery).select_related("delivery")]  # fmt: skip
+
+
+def test_a_claim_left_by_a_worker_that_died_is_logged_and_sent_once_its_lease_has_passed(
+    world, endpoint, receiver, monkeypatch, client, sign_in
+):
     delivery = stage_change(world)
 
     class WorkerKilled(BaseException):
@@ -180,14 +189,101 @@ def test_a_claim_left_by_a_worker_that_died_is_sent_once_its_lease_has_passed(wo
             webhook_delivery.send_due()
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 1 and delivery.claimed_at
+    # The try is in the log already, with no outcome; while the claim lasts it is the one under way.
+    assert logged(delivery) == [(None, False, False)]
     assert webhook_delivery.send_due().claimed == 0  # still held by the dead worker's lease
     assert receiver.received == []
 
-    at(delivery.claimed_at + webhook_delivery.claim_lease() + dt.timedelta(seconds=1), monkeypatch)
+    admin = endpoint.created_by
+    sign_in(client, admin)
+    page = client.get(reverse("webhook-detail", args=[endpoint.pk])).content.decode()
+    assert "being sent now" in page and "Interrupted" not in page
+
+    lapsed = delivery.claimed_at + webhook_delivery.claim_lease() + dt.timedelta(seconds=1)
+    with monkeypatch.context() as m:
+        at(lapsed - dt.timedelta(seconds=0.5), m)  # once the lease has passed, nobody is sending it: interrupted
+        assert logged(delivery) == [(None, False, True)]
+        page = client.get(reverse("webhook-detail", args=[endpoint.pk])).content.decode()
+        assert "Interrupted" in page and "the endpoint may have received it" in page
+
+    at(lapsed, monkeypatch)
     assert webhook_delivery.send_due().delivered == 1
     assert receiver.ids() == [delivery.message_id]
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 2
+    # Every try is in the log, the interrupted one first: as many rows as the delivery counts.
+    assert logged(delivery) == [(None, False, True), (200, True, False)]
+    monkeypatch.undo()
+    page = client.get(reverse("webhook-detail", args=[endpoint.pk])).content.decode()
+    assert "Interrupted" in page and "HTTP 200" in page and "being sent now" not in page
+
+
+def test_every_try_is_logged_so_the_log_always_counts_what_the_delivery_counts(world, endpoint, receiver, monkeypatch):
+    """Three failed tries and one that crashed: four tries counted, four logged, each with its outcome or none."""
+    receiver.status = 500
+    delivery = stage_change(world)
+    now = timezone.now()
+    for crash in (False, True, False):
+        at(now, monkeypatch)
+        if crash:
+            with monkeypatch.context() as m:
+                m.setattr(webhook_delivery, "post", lambda delivery: 1 / 0)
+                with pytest.raises(ZeroDivisionError):
+                    webhook_delivery.send_due()
+        else:
+            webhook_delivery.send_due()
+        delivery.refresh_from_db()
+        assert delivery.attempts == WebhookAttempt.objects.filter(delivery=delivery).count()
+        now = delivery.next_attempt_at + dt.timedelta(seconds=1)
+    assert logged(delivery) == [(500, True, False), (None, False, True), (500, True, False)]
+
+
+@pytest.mark.postgres  # the sender runs in a process of its own, on the test database
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_killed_while_the_endpoint_answers_leaves_the_try_in_the_log(receiver, tmp_path, monkeypatch):
+    """A real process is SIGKILLed while its POST is at the receiver: the try it had claimed is committed in the log
+    before the request went, without an outcome, and the retry after the lease is logged beside it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.factories import build_world
+    from tests.test_celery_worker import REPO_ROOT, database_url_for_this_test_run, worker_env
+
+    world = build_world()
+    endpoint = webhook_endpoint(world.council, url=receiver.url)
+    receiver.secret, receiver.delay = endpoint.secret, 30  # holds the request until the sender is killed
+    delivery = stage_change(world)
+    env = worker_env(DATABASE_URL=database_url_for_this_test_run(), VAR_DIR=str(tmp_path), DEBUG="True",
+                     WEBHOOK_ALLOW_PRIVATE_TARGETS="True")  # fmt: skip
+    code = "import django; django.setup(); from coordination import webhook_delivery; webhook_delivery.send_due()"
+    sender = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not receiver.received:
+            assert sender.poll() is None, sender.stdout.read().decode()
+            assert time.monotonic() < deadline, "the sender did not reach the receiver within 30 s"
+            time.sleep(0.05)
+        os.killpg(sender.pid, signal.SIGKILL)
+        sender.wait(timeout=10)
+    finally:
+        if sender.poll() is None:
+            os.killpg(sender.pid, signal.SIGKILL)
+        sender.stdout.close()
+
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 1
+    [attempt] = WebhookAttempt.objects.filter(delivery=delivery)
+    assert attempt.finished_at is None and attempt.attempted_at == delivery.claimed_at
+
+    receiver.delay = 0
+    at(delivery.claimed_at + webhook_delivery.claim_lease() + dt.timedelta(seconds=1), monkeypatch)
+    assert webhook_delivery.send_due().delivered == 1
+    assert receiver.ids() == [delivery.message_id] * 2  # at least once: the receiver may have had it twice
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and logged(delivery) == [(None, False, True), (200, True, False)]
 
 
 def test_a_receiver_slower_than_the_timeout_counts_as_a_failed_try(world, endpoint, receiver, settings):

@@ -358,7 +358,8 @@ def test_the_delivery_log_costs_the_same_queries_for_one_delivery_or_many(client
     def measure(n: int) -> int:
         for delivery in [d for _ in range(n) for d in webhooks.process_stage_changed(process=lcspr, from_stage="x")]:
             for _ in range(2):
-                WebhookAttempt.objects.create(delivery=delivery, attempted_at=timezone.now(), status_code=500)
+                now = timezone.now()
+                WebhookAttempt.objects.create(delivery=delivery, attempted_at=now, finished_at=now, status_code=500)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200 and "HTTP 500" in response.content.decode()

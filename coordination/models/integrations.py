@@ -4,6 +4,7 @@ with an outbox of deliveries written in the same transaction as the change they 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .organisations import Organisation
 
@@ -95,10 +96,13 @@ class WebhookDelivery(models.Model):
 
 
 class WebhookAttempt(models.Model):
-    """Each try, kept for the organisation's administrators to see why an endpoint failed."""
+    """Each try, kept for the organisation's administrators to see why an endpoint failed. It is written with the
+    claim, before the request goes, and completed with the outcome, so a try whose worker died mid-send is still
+    in the log (without an outcome: interrupted) and the log always holds as many tries as the delivery counts."""
 
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
     attempted_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When the outcome was recorded; empty: none.")
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -108,6 +112,22 @@ class WebhookAttempt(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id} at {self.attempted_at}: {self.status_code or self.error}"
+
+    @property
+    def sending(self) -> bool:
+        """No outcome yet, and the delivery's claim is still this try's and has not lapsed: it is under way now."""
+        delivery = self.delivery
+        return (
+            self.finished_at is None
+            and delivery.status == WebhookDelivery.Status.PENDING
+            and delivery.claimed_at == self.attempted_at
+            and delivery.next_attempt_at > timezone.now()
+        )
+
+    @property
+    def interrupted(self) -> bool:
+        """No outcome, and none will come: the worker stopped mid-send (the receiver may or may not have had it)."""
+        return self.finished_at is None and not self.sending
 
 
 class IdempotencyRecord(models.Model):

@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .cases import Case
 from .clock import Milestone
@@ -48,12 +49,16 @@ class ReminderSent(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40, help_text="Which reminder: before-10, before-3, due, overdue-1, escalation")
     run = models.UUIDField(help_text="The dispatcher run that holds the claim.")
-    claimed_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(help_text="When the run holding it claimed it (or took it over).")
+    # The run holds the claim until then and renews it while it works; once it has passed, any run may take the
+    # claim over (coordination/reminders.py). Empty: nobody holds it.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["milestone", "recipient", "key"], name="one_reminder_per_key")]
-        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+        # Beat looks for lapsed leases every half minute: only unsent rows are indexed, so the look costs nothing.
+        indexes = [models.Index(fields=["lease_expires_at"], name="reminder_lease", condition=Q(sent_at=None))]
 
     def __str__(self):
         return f"{self.key} of milestone {self.milestone_id} to user {self.recipient_id}"
