@@ -12,7 +12,7 @@ VAR_DIR ?= $(CURDIR)/var
 PDF_WORKER_MAX_TASKS ?= 50
 PDF_WORKER_MAX_MEMORY_KB ?= 393216
 # Debian/Ubuntu packages. WeasyPrint renders PDF summaries with Pango, and subsets the bundled fonts with
-# HarfBuzz-subset (without it WeasyPrint falls back to fontTools: about 2.5 times slower).
+# HarfBuzz-subset (without it WeasyPrint falls back to fontTools, which it says it will stop supporting).
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 PDF_LIBS_PRESENT := $(PYTHON) -c 'import ctypes.util as u, sys; sys.exit(not all(map(u.find_library, ("pangoft2-1.0", "harfbuzz-subset"))))'
 # The browser tests drive Debian's Chromium through Playwright.
@@ -59,8 +59,8 @@ pdf-libs-required:
 browser:
 	$(call system-packages,The browser tests,$(BROWSER_PRESENT),$(BROWSER_PACKAGES),fail)
 
-install: $(VENV)/.installed | pdf-libs
-install-dev: $(VENV)/.installed-dev pdf-libs-required browser
+install: pdf-libs $(VENV)/.installed
+install-dev: pdf-libs-required browser $(VENV)/.installed-dev
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -182,7 +182,7 @@ def test_two_renders_in_one_process_give_identical_text_and_bytes(busy_case, sub
 
     if subsetter == "harfbuzz":
         assert fonts.harfbuzz_subset is not None, (
-            "HarfBuzz-subset is missing, so WeasyPrint falls back to fontTools (about 2.5 times slower): "
+            "HarfBuzz-subset is missing, so WeasyPrint falls back to fontTools (a path it will stop supporting): "
             "`make test` installs libharfbuzz-subset0 as root, or run: sudo apt-get install libharfbuzz-subset0"
         )
     else:
