@@ -102,12 +102,12 @@ def test_a_backup_code_signs_in_once(client, world):
     client.force_login(world.manager)
     response = client.post(reverse("two-factor-verify"), {"code": f" {code.upper()} "})
     assert response.status_code == 302 and response.url == reverse("home")
-    assert client.get(reverse("case-list")).status_code == 200
+    assert world.case.reference in client.get(reverse("case-list")).content.decode()
 
     client.logout()
     client.force_login(world.manager)
     refused = client.post(reverse("two-factor-verify"), {"code": code})
-    assert refused.status_code == 200
+    assert refused.status_code == 200 and "it has been used" in refused.content.decode()
     assert client.get(reverse("case-list")).status_code == 302
 
 
@@ -118,7 +118,8 @@ def test_the_admin_needs_the_second_factor_too(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302 and response.url.startswith(reverse("two-factor-verify"))
     verified_login(client, admin)
-    assert client.get("/admin/").status_code == 200
+    index = client.get("/admin/")
+    assert index.status_code == 200 and "Site administration" in index.content.decode()
 
 
 def test_the_health_check_and_sign_out_need_no_second_factor(client, world):
