@@ -20,8 +20,9 @@ hash = lowercase hex SHA-256 of those bytes. The entry's id is not part of it: t
 each entry naming its predecessor's hash.
 
 What the chain cannot prove on its own: that the newest entries were not removed from the end, or that
-someone with full database rights did not rewrite the whole table and recompute every hash. Keeping
-the latest hash somewhere else from time to time (`verify_audit -v 2` prints it) closes both.
+someone with full database rights did not rewrite the whole table and recompute every hash. Anchors close
+both: every AUDIT_ANCHOR_MINUTES the latest hash is written to a file and e-mailed to the auditors
+(coordination/audit_anchors.py), and `verify_audit` checks the trail against every anchor.
 """
 
 import csv

@@ -388,6 +388,18 @@ CELERY_BEAT_SCHEDULE["sweep-pdf-summaries"] = {
     "options": {"expires": 50},
 }
 
+# --- Audit trail (coordination/audit.py, coordination/audit_anchors.py) -------------------------------
+# Every AUDIT_ANCHOR_MINUTES the latest entry's id, hash and time are appended to AUDIT_ANCHOR_FILE (JSON lines;
+# keep it where the database's users cannot write) and e-mailed to the auditors, so that removing the newest entries
+# is detected: manage.py verify_audit checks the trail against every anchor.
+AUDIT_ANCHOR_MINUTES = envint("AUDIT_ANCHOR_MINUTES", 60)
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE") or VAR_DIR / "audit-anchors.log")
+CELERY_BEAT_SCHEDULE["anchor-audit-trail"] = {
+    "task": "coordination.tasks.anchor_audit_trail",
+    "schedule": AUDIT_ANCHOR_MINUTES * 60.0,
+    "options": {"expires": AUDIT_ANCHOR_MINUTES * 50.0},
+}
+
 # --- Transport security ---------------------------------------------------------------------------
 # Follows the address people use (SITE_URL). Served over https (behind a TLS proxy, README "Serving to others"),
 # the portal redirects plain http, sends HSTS and marks its cookies Secure. `make run` serves plain

@@ -8,7 +8,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.utils import timezone
 
-from . import reminders, webhook_delivery, webhooks
+from . import audit_anchors, reminders, webhook_delivery, webhooks
 from .models import WorkerHeartbeat
 
 
@@ -37,6 +37,13 @@ def dispatch_reminders() -> dict:
 def take_over_reminders() -> dict:
     """Scheduled by beat every half lease (30 seconds): a dead run's reminder claims are taken over once they lapse."""
     return asdict(reminders.take_over())
+
+
+@shared_task
+def anchor_audit_trail() -> dict | None:
+    """Scheduled by beat every AUDIT_ANCHOR_MINUTES: the latest audit entry's hash, kept outside the database."""
+    anchor = audit_anchors.anchor()
+    return {"entry": anchor.entry, "hash": anchor.hash} if anchor else None
 
 
 @shared_task

@@ -6,8 +6,10 @@ import io
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
@@ -15,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import audit
+from coordination import audit, audit_anchors, tasks
 from coordination.models import AuditEntry, AuditTrailIsAppendOnly, Membership
 from tests.conftest import is_postgres
 from tests.factories import PASSWORD, member
@@ -31,6 +33,13 @@ class TrailStart:
     last_id: int  # 0 when the trail is empty
     last_hash: str  # what the next entry must name as its predecessor
     count: int
+
+
+@pytest.fixture(autouse=True)
+def anchor_file(settings, tmp_path) -> Path:
+    """Anchors go to a file of the test's own, never to the project's var/."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.log"
+    return settings.AUDIT_ANCHOR_FILE
 
 
 @pytest.fixture
@@ -167,7 +176,7 @@ def test_verify_audit_says_whether_the_chain_is_intact(world, world_start):
     entries = [audit.record(action=Action.VIEW_IDENTITY, actor=world.manager) for _ in range(3)]
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
-    assert out.getvalue().strip() == f"Audit chain intact: {world_start.count + 3} entries."
+    assert out.getvalue().splitlines()[0] == f"Audit chain intact: {world_start.count + 3} entries."
 
     with _tampering() as cursor:
         cursor.execute(f"UPDATE {TABLE} SET actor_label = %s WHERE id = %s", ["someone-else", entries[1].pk])
@@ -342,3 +351,179 @@ def test_the_trail_costs_the_same_queries_for_five_entries_or_a_full_page(audito
     assert len(_entries(world_start)) == 60
     assert AuditEntry.objects.count() == world_start.count + 60
     assert _queries(auditor_client) == few
+
+
+# --- Anchors: the end of the trail, kept outside the database ----------------------------------------
+
+
+def verify_audit(*args) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `manage.py verify_audit`."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", *args, stdout=out, stderr=err)
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def record_some(world, n: int) -> list[AuditEntry]:
+    return [audit.record(action=Action.VIEW_IDENTITY, actor=world.manager, obj=world.case) for _ in range(n)]
+
+
+def anchor_lines(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_an_intact_trail_matches_every_anchor(world, world_start, anchor_file):
+    first = record_some(world, 3)[-1]
+    assert audit_anchors.anchor().entry == first.pk
+    last = record_some(world, 2)[-1]
+    assert audit_anchors.anchor().entry == last.pk
+
+    assert [(line["entry"], line["hash"]) for line in anchor_lines(anchor_file)] == [
+        (first.pk, first.hash),
+        (last.pk, last.hash),
+    ]
+    status, out, err = verify_audit()
+    assert (status, err) == (0, "")
+    assert f"All 2 anchors in {anchor_file} match; the last" in out and f"names entry #{last.pk}." in out
+
+
+def test_removing_the_newest_entries_is_found_through_the_last_anchor(world, world_start):
+    entries = record_some(world, 5)
+    audit_anchors.anchor()
+    with _tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id > %s", [entries[2].pk])
+
+    # The chain alone cannot tell: it simply ends earlier.
+    assert audit.verify() == (True, world_start.count + 3, None, "")
+    status, out, err = verify_audit()
+    assert status == 1, out
+    assert err.startswith(f"Audit trail broken: entries after #{entries[2].pk} were removed: the anchor of ")
+    assert f"names entry #{entries[4].pk} of " in err and f"the trail now ends at #{entries[2].pk}" in err
+    assert "(0 of 1 anchors" in err
+
+
+def test_a_trail_rewritten_with_every_hash_recomputed_is_found_through_an_anchor(world, world_start):
+    """What someone with full rights to the database could do: change an entry and recompute the chain after it."""
+    entries = record_some(world, 4)
+    audit_anchors.anchor()
+    with _tampering() as cursor:
+        previous = entries[0].hash
+        for entry in entries[1:]:
+            entry.object_label = "someone else's case" if entry == entries[1] else entry.object_label
+            entry.previous_hash = previous
+            entry.hash = audit.entry_hash(entry)
+            cursor.execute(f"UPDATE {TABLE} SET object_label = %s, previous_hash = %s, hash = %s WHERE id = %s",
+                           [entry.object_label, entry.previous_hash, entry.hash, entry.pk])  # fmt: skip
+            previous = entry.hash
+
+    assert audit.verify()[0]
+    status, _, err = verify_audit()
+    assert status == 1
+    assert f"entry #{entries[3].pk} does not match its anchor" in err and "the trail was rewritten" in err
+
+
+def test_the_anchor_is_emailed_to_active_auditors_only_and_names_no_case(world, world_start):
+    auditors = [
+        member(world.outside_agency, Membership.Role.AUDITOR, username="auditor1"),
+        member(world.council, Membership.Role.AUDITOR, username="auditor2"),
+    ]
+    member(world.council, Membership.Role.AUDITOR, username="gone", is_active=False)
+    member(world.council, Membership.Role.AGENCY_ADMINISTRATOR, username="admin")
+    latest = record_some(world, 1)[0]  # names the case: its reference is the entry's object label
+    assert latest.object_label == world.case.reference
+
+    anchor = audit_anchors.anchor()
+
+    assert sorted(message.to for message in mail.outbox) == sorted([user.email] for user in auditors)
+    for message in mail.outbox:
+        assert message.subject == f"Parallel: audit trail anchor, entry #{latest.pk}"
+        assert latest.hash in message.body and anchor.line() in message.body.splitlines()
+        assert world.case.reference not in message.body and world.case.pseudonym not in message.body
+        assert world.manager.username not in message.body and "WARNING" not in message.body
+
+
+def test_nothing_is_anchored_twice_when_nothing_changed(world, world_start, anchor_file):
+    member(world.council, Membership.Role.AUDITOR, username="auditor")
+    record_some(world, 1)
+    assert tasks.anchor_audit_trail()["entry"] == AuditEntry.objects.latest("id").pk
+    assert tasks.anchor_audit_trail() is None
+    assert audit_anchors.anchor() is None
+    assert len(anchor_lines(anchor_file)) == 1 and len(mail.outbox) == 1
+
+    record_some(world, 1)
+    assert audit_anchors.anchor() is not None
+    assert len(anchor_lines(anchor_file)) == 2 and len(mail.outbox) == 2
+
+
+def test_auditors_are_warned_when_the_previous_anchor_no_longer_matches(world, world_start):
+    member(world.council, Membership.Role.AUDITOR, username="auditor")
+    entries = record_some(world, 3)
+    audit_anchors.anchor()
+    with _tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [entries[2].pk])
+    record_some(world, 1)
+    audit_anchors.anchor()
+    assert "WARNING: the previous anchor no longer matches the trail" in mail.outbox[-1].body
+
+
+def test_the_auditors_copy_of_the_anchors_finds_what_removing_the_file_would_hide(world, world_start, tmp_path,
+                                                                                 anchor_file):  # fmt: skip
+    """Someone who can remove the newest entries may remove the anchor file too; the auditors kept the e-mails."""
+    member(world.council, Membership.Role.AUDITOR, username="auditor")
+    entries = record_some(world, 3)
+    audit_anchors.anchor()
+    copy = tmp_path / "from-the-emails.log"
+    copy.write_text("\n".join(line for line in mail.outbox[0].body.splitlines() if line.startswith("{")) + "\n\n")
+    with _tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id >= %s", [entries[1].pk])
+    anchor_file.unlink()
+
+    status, out, _ = verify_audit()
+    assert status == 0 and "No anchors yet" in out  # a young trail: nothing was due to be anchored
+    status, _, err = verify_audit("--anchors", str(copy))
+    assert status == 1 and f"entries after #{entries[0].pk} were removed" in err
+
+
+def test_a_trail_old_enough_to_be_anchored_but_with_no_anchor_file_cannot_be_checked(world, world_start, monkeypatch,
+                                                                                    anchor_file):  # fmt: skip
+    record_some(world, 1)
+    later = timezone.now() + dt.timedelta(minutes=2 * audit_anchors.anchor_minutes() + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    status, out, err = verify_audit()
+    assert status == 2 and out.startswith("Audit chain intact")
+    assert err.startswith(f"No anchors in {anchor_file}: the end of the audit trail cannot be checked.")
+
+    status, _, err = verify_audit("--anchors", str(anchor_file.with_name("elsewhere.log")))
+    assert status == 2 and "No anchors in" in err
+
+
+def test_anchoring_that_has_stopped_is_reported(world, world_start, monkeypatch):
+    audit_anchors.anchor()
+    unanchored = record_some(world, 2)
+    assert verify_audit()[0] == 0  # not anchored yet, but not late either
+    later = timezone.now() + dt.timedelta(minutes=2 * audit_anchors.anchor_minutes() + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    status, _, err = verify_audit()
+    assert status == 2 and err.startswith(f"Anchoring has stopped: entry #{unanchored[0].pk}, recorded ")
+
+
+def test_an_anchor_file_that_is_not_anchors_cannot_be_checked(world, world_start, anchor_file):
+    audit_anchors.anchor()
+    with anchor_file.open("a") as file:
+        file.write('{"entry": 12, "hash"\n')  # a line cut short
+    status, _, err = verify_audit()
+    assert status == 2 and err.startswith(f"Cannot read the anchors in {anchor_file}: line 2 is not an anchor")
+    # The next anchor is written after it all the same (and the bad line still reported).
+    record_some(world, 1)
+    assert audit_anchors.anchor() is not None
+    assert verify_audit()[0] == 2
+
+
+def test_beat_anchors_every_hour_by_default(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["anchor-audit-trail"]
+    assert (schedule["task"], schedule["schedule"]) == ("coordination.tasks.anchor_audit_trail", 3600.0)
