@@ -487,8 +487,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 # The throttle's counts: in Redis when REDIS_URL is set, so every web worker shares them; otherwise in each
-# process's memory (`make run` without Redis: each of its few gunicorn processes counts its own). A Redis that does
-# not answer costs a request at most half a second before the throttle counts in memory (coordination/api/throttling.py).
+# process's memory (`make run` without Redis: each of its few gunicorn processes counts its own). A Redis that
+# does not answer costs a request at most half a second before the throttle counts in memory
+# (coordination/api/throttling.py).
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -80,7 +80,7 @@ def render_summary(summary_pk: int) -> dict:
 
 @shared_task
 def sweep_pdf_summaries() -> dict:
-    """Scheduled by beat every two minutes: re-sends lost renders and gives up on those waiting too long."""
+    """Scheduled by beat every minute: re-sends lost renders and gives up on those waiting too long."""
     from .summaries import jobs
 
     return asdict(jobs.sweep())

@@ -82,7 +82,8 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"REQUIRE_SERVICES is set and {len(skipped)} test(s) were skipped: failing the run.", red=True)
+        reporter.write_line(f"REQUIRE_SERVICES is set and {len(skipped)} test(s) were skipped: failing the run.",
+                            red=True)  # fmt: skip
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

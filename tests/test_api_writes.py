@@ -4,7 +4,6 @@ limit per key."""
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

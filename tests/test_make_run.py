@@ -5,6 +5,7 @@ Run for real: the README's command, in a directory of its own (VAR_DIR, STATIC_R
 embedded defaults (SQLite, the filesystem broker)."""
 
 import concurrent.futures
+import contextlib
 import os
 import re
 import signal
@@ -97,10 +98,8 @@ def make_run(tmp_path):
         run.stop()
         pid_file = run.var / "supervisord.pid"
         if pid_file.exists():  # should it still be about, its programs go with it
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
 
 
 def test_make_run_serves_for_real_and_keeps_serving_when_a_worker_dies(make_run):
