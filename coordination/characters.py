@@ -15,6 +15,11 @@ from django.core.exceptions import BadRequest
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _UNFIT_FOR_ADDRESS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 API_PREFIX = "/api/"
+# The same rules as JSON Schema patterns, for the API's published schema (coordination/api/schema.py). An unpaired
+# surrogate cannot be written in UTF-8 at all, so the patterns need not name it.
+TEXT_PATTERN = r"^[^\x00]*$"
+NON_BLANK_TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required field: something besides spaces
+ADDRESS_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 def _named(character: str) -> str:

@@ -59,6 +59,8 @@ class CaseOpenSerializer(InputSerializer):
     )
     pseudonym = text_field(Case, "pseudonym", help_text="How the child is referred to, e.g. “Child Q”.")
     incident_type = serializers.ChoiceField(choices=Case.IncidentType.choices)
-    incident_date = serializers.DateField()
-    la_aware_date = serializers.DateField(help_text="The date the local authority became aware.")
+    incident_date = serializers.DateField(help_text="Not in the future.")
+    la_aware_date = serializers.DateField(
+        help_text="The date the local authority became aware: not before `incident_date`, not in the future."
+    )
     summary = text_field(Case, "summary", required=False, allow_blank=True, default="")

@@ -27,10 +27,12 @@ def text_field(model, name: str, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=length_of(model, name), **kwargs)
 
 
+# Base of everything the API accepts (comments, not a docstring: drf-spectacular would publish a docstring as the
+# description of every input without one of its own). A field it does not take is refused, naming it, rather than
+# dropped: a misspelt field would otherwise be lost without a word. A field the API shows but sets itself (the view
+# passes those names as `shown_fields`, e.g. `status` sent back in a PATCH) is refused as read-only.
 class InputSerializer(serializers.Serializer):
-    """Base of everything the API accepts. A field it does not take is refused, naming it, rather than dropped:
-    a misspelt field would otherwise be lost without a word. A field the API shows but sets itself (the view
-    passes those names as `shown_fields`, e.g. `status` sent back in a PATCH) is refused as read-only."""
+    exactly_one_of: tuple[str, ...] = ()  # fields of which one, and only one, must be given (the schema: oneOf)
 
     def to_internal_value(self, data):
         extra = {}
@@ -49,8 +51,9 @@ class InputSerializer(serializers.Serializer):
         return value
 
 
+# The same, for an input shaped by a model (its text fields take the model's max_length by themselves).
 class InputModelSerializer(InputSerializer, serializers.ModelSerializer):
-    """The same, for an input shaped by a model (its text fields take the model's max_length by themselves)."""
+    pass
 
 
 def person(user) -> str | None:

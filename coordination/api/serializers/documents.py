@@ -59,10 +59,13 @@ FILE_HELP = (
 
 
 class DocumentUploadSerializer(InputSerializer):
-    """A new document, on a case, one of its processes or one of its requests (name one place)."""
+    """A new document, on a case, one of its processes or one of its requests: give exactly one of `case`,
+    `process` and `request`."""
+
+    exactly_one_of = ("case", "process", "request")
 
     file = serializers.FileField(help_text=FILE_HELP)
-    title = text_field(Document, "title", allow_blank=True)
+    title = text_field(Document, "title")
     classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.OFFICIAL_SENSITIVE)
     descriptor = text_field(Document, "descriptor", required=False, allow_blank=True, default="")
     handling_instructions = text_field(Document, "handling_instructions", required=False, allow_blank=True, default="")

@@ -65,7 +65,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneCompleteSerializer(InputSerializer):
-    completed_on = serializers.DateField(required=False, help_text="The date it was met (default today).")
+    completed_on = serializers.DateField(
+        required=False, help_text="The date it was met (default today): not in the future."
+    )
     note = text_field(Milestone, "completion_note", required=False, allow_blank=True, default="")
 
     def validate(self, data):
@@ -74,7 +76,7 @@ class MilestoneCompleteSerializer(InputSerializer):
 
 
 class MilestoneExtendSerializer(InputSerializer):
-    new_due_date = serializers.DateField()
-    reason = text_field(MilestoneAdjustment, "reason", allow_blank=True)
-    authorised_by = text_field(MilestoneAdjustment, "authorised_by", allow_blank=True)
-    basis = text_field(MilestoneAdjustment, "basis", allow_blank=True, help_text="The legal basis or authority.")
+    new_due_date = serializers.DateField(help_text="Later than its current `due_date`.")
+    reason = text_field(MilestoneAdjustment, "reason")
+    authorised_by = text_field(MilestoneAdjustment, "authorised_by")
+    basis = text_field(MilestoneAdjustment, "basis", help_text="The legal basis or authority.")

@@ -102,20 +102,30 @@ class ProcessDetailSerializer(ProcessSerializer):
 
 class ProcessMoveSerializer(InputSerializer):
     to_stage = text_field(StageChange, "to_stage", help_text="The key of one of `next_stages`.")
-    effective_on = serializers.DateField(required=False, help_text="The date the move happened (default today).")
+    effective_on = serializers.DateField(
+        required=False, help_text="The date the move happened (default today): not in the future, and not before "
+        "the process reached its present stage.",
+    )  # fmt: skip
     note = text_field(StageChange, "note", required=False, allow_blank=True, default="")
 
 
 class ProcessPauseSerializer(InputSerializer):
     reason = serializers.ChoiceField(choices=Pause.Reason.choices)
-    explanation = text_field(Pause, "explanation", allow_blank=True)
-    expected_resume_on = serializers.DateField(required=False, allow_null=True, default=None)
+    explanation = text_field(Pause, "explanation")
+    expected_resume_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Not in the past."
+    )
     caused_by = id_field(
         required=False, allow_null=True, default=None, help_text="The id of the process on the same case it waits on."
     )
-    paused_on = serializers.DateField(required=False, help_text="The date it was held (default today).")
+    paused_on = serializers.DateField(
+        required=False, help_text="The date it was held (default today): not in the future, and not before the "
+        "process reached its present stage.",
+    )  # fmt: skip
 
 
 class ProcessResumeSerializer(InputSerializer):
     note = text_field(Pause, "resume_note", required=False, allow_blank=True, default="")
-    resumed_on = serializers.DateField(required=False, help_text="The date it resumed (default today).")
+    resumed_on = serializers.DateField(
+        required=False, help_text="The date it resumed (default today): not in the future, not before it was paused."
+    )

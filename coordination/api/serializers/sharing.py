@@ -145,6 +145,12 @@ class _DraftFields(InputModelSerializer):
     class Meta:
         model = SharingRequest
         fields = ["providing_organisation", "processes", "gateways", *WRITABLE_FIELDS]
+        extra_kwargs = {
+            "date_range_to": {"help_text": "Not before `date_range_from`."},
+            "requested_by_date": {
+                "help_text": "Not in the past. Leave it out to take the date from the partnership's rule."
+            },
+        }
 
 
 class SharingRequestCreateSerializer(_DraftFields):
@@ -178,31 +184,37 @@ class NoteSerializer(InputSerializer):
 
 
 class WithdrawSerializer(InputSerializer):
-    reason = text_field(SharingRequest, "withdrawn_reason", allow_blank=True)
+    reason = text_field(SharingRequest, "withdrawn_reason")
 
 
 class DecideSerializer(InputSerializer):
     outcome = serializers.ChoiceField(choices=SharingDecision.Outcome.choices)
     ground = serializers.ChoiceField(choices=SharingDecision.Ground.choices, required=False, allow_blank=True,
-                                     default="")  # fmt: skip
-    reasons = text_field(SharingDecision, "reasons", required=False, allow_blank=True, default="")
+                                     default="", help_text="Needed for anything but sharing in full.")  # fmt: skip
+    reasons = text_field(SharingDecision, "reasons", required=False, allow_blank=True, default="",
+                         help_text="Needed, with `ground`, for anything but sharing in full.")  # fmt: skip
     decision_maker_role = text_field(SharingDecision, "decision_maker_role", required=False, allow_blank=True,
                                      default="")  # fmt: skip
     approver_name = text_field(SharingDecision, "approver_name", required=False, allow_blank=True, default="")
     approver_role = text_field(SharingDecision, "approver_role", required=False, allow_blank=True, default="")
     legal_advice_sought = serializers.BooleanField(required=False, default=False)
-    conditions = text_field(SharingDecision, "conditions", required=False, allow_blank=True, default="")
-    retain_until = serializers.DateField(required=False, allow_null=True, default=None)
+    conditions = text_field(SharingDecision, "conditions", required=False, allow_blank=True, default="",
+                            help_text="Needed to share a request that carries sensitivity flags.")  # fmt: skip
+    retain_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="In the future.")
     retention_note = text_field(SharingDecision, "retention_note", required=False, allow_blank=True, default="")
     handling_marking = text_field(SharingDecision, "handling_marking", required=False, allow_blank=True, default="")
-    review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    review_date = serializers.DateField(required=False, allow_null=True, default=None,
+                                        help_text="Needed to defer: in the future.")  # fmt: skip
 
 
 class DiscloseSerializer(InputSerializer):
-    disclosed_on = serializers.DateField(required=False, help_text="The date it was sent (default today).")
+    disclosed_on = serializers.DateField(
+        required=False, help_text="The date it was sent (default today): not in the future, not before the decision."
+    )
     method = serializers.ChoiceField(choices=Disclosure.Method.choices)
-    recipient_name = text_field(Disclosure, "recipient_name", allow_blank=True)
-    description = text_field(Disclosure, "description", required=False, allow_blank=True, default="")
+    recipient_name = text_field(Disclosure, "recipient_name")
+    description = text_field(Disclosure, "description", required=False, allow_blank=True, default="",
+                             help_text="Needed when no `versions` are given: what was sent.")  # fmt: skip
     versions = serializers.ListField(
         child=id_field(), required=False, default=list,
         help_text="Ids of the document versions sent (your organisation's documents on this request).",

@@ -15,6 +15,7 @@ from coordination.access import memberships_of
 
 from .. import conditional
 from ..idempotency import IdempotentPostMixin
+from ..serializers.common import MAX_ID
 
 UPDATED_SINCE = OpenApiParameter(
     "updated_since", OpenApiTypes.DATETIME, required=False,
@@ -22,6 +23,7 @@ UPDATED_SINCE = OpenApiParameter(
     "UK time). For synchronising: keep the latest `updated_at` you have seen and pass it next time.",
 )  # fmt: skip
 BAD_MOMENT = "Give a date and time in ISO 8601 with its offset, e.g. 2026-03-01T09:00:00Z."
+ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}  # an id in a query string, as whole_number reads it
 
 
 def query_parameter(name: str, description: str, kind=OpenApiTypes.STR, enum=None) -> OpenApiParameter:
@@ -55,7 +57,7 @@ def whole_number(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:  # "²" is a digit to isdigit(), not to int()
         raise exceptions.ValidationError({name: ["Give an id: a whole number."]})
     return int(value)
 
@@ -141,8 +143,9 @@ class ChangeView(ApiView):
 
     def change(self, request):
         with transaction.atomic():
-            instance = self.locked_object()
+            instance = self.locked_object()  # 404 first: whether an object exists says nothing of its body
             self.may_change(instance)
+            request.data  # noqa: B018 - a body that is not even JSON is a 400, not a misleading "changed since" 412
             shown = self.get_serializer(instance)
             conditional.require_match(request, conditional.etag_of(shown.data))
             serializer = self.input_serializer(request.data, shown=shown, partial=self.input_partial)

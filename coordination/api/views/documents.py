@@ -11,7 +11,7 @@ from sharing.views.documents import download_response
 
 from ..parsers import MultiPartParser
 from ..serializers.documents import DocumentSerializer, DocumentUploadSerializer, VersionUploadSerializer
-from .base import ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
+from .base import ID, ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
 
 
 def visible_documents(user):
@@ -49,7 +49,7 @@ class DocumentList(ListView):
     )
     query_parameters = [
         query_parameter("case", "A case's reference."),
-        query_parameter("process", "A process's id."),
+        query_parameter("process", "A process's id.", kind=ID),
         query_parameter("request", "A request's reference."),
     ]
 

@@ -10,7 +10,7 @@ from coordination.models import Milestone, MilestoneAdjustment
 from sharing import access as sharing_access
 
 from ..serializers.milestones import MilestoneCompleteSerializer, MilestoneExtendSerializer, MilestoneSerializer
-from .base import UPDATED_SINCE, ChangeView, DetailView, ListView, flag, query_parameter, whole_number
+from .base import ID, UPDATED_SINCE, ChangeView, DetailView, ListView, flag, query_parameter, whole_number
 
 
 def visible_milestones(user):
@@ -44,7 +44,7 @@ class MilestoneList(_Milestones, ListView):
             "open", "true: only those not yet met or waived; false: only those met or waived.", enum=["true", "false"]
         ),  # fmt: skip
         query_parameter("case", "A case's reference."),
-        query_parameter("process", "A process's id."),
+        query_parameter("process", "A process's id.", kind=ID),
         query_parameter("sharing_request", "A request's reference."),
     ]
 

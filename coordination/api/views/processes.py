@@ -37,7 +37,7 @@ class ProcessList(ListView):
     query_parameters = [
         UPDATED_SINCE,
         query_parameter("case", "A case's reference."),
-        query_parameter("kind", "A kind of process, e.g. lcspr."),
+        query_parameter("kind", "A kind of process, e.g. lcspr.", enum=[kind.key for kind in kinds.all_kinds()]),
         query_parameter("status", "active, paused or closed", enum=Process.Status.values),
     ]
 
