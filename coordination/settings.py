@@ -375,12 +375,19 @@ CELERY_BEAT_SCHEDULE = {
 PDF_QUEUE = "pdf"
 CELERY_TASK_ROUTES = {"coordination.tasks.render_summary": {"queue": PDF_QUEUE}}
 # Seconds a render may take: at the soft limit it stops and the summary fails with that reason; at the hard limit
-# the worker kills it. A claim older than the hard limit (plus 30 s) belongs to a dead worker and is taken over.
+# the worker kills it.
 PDF_TASK_SOFT_TIME_LIMIT = envint("PDF_TASK_SOFT_TIME_LIMIT", 60)
 PDF_TASK_TIME_LIMIT = envint("PDF_TASK_TIME_LIMIT", 90)
 if PDF_TASK_TIME_LIMIT <= PDF_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("PDF_TASK_TIME_LIMIT must be longer than PDF_TASK_SOFT_TIME_LIMIT.")
-# Re-sends renders whose message or worker was lost (or that never reached a broker that was down), and fails
+# Seconds a render's claim holds unless renewed. While the render runs, a heartbeat renews it every third of this;
+# a worker killed mid-render stops renewing, the claim lapses within this, and the sweep below (every minute) sends
+# the render again: taken over within 45 + 60 = 105 s by default. Under 3 s it would renew more than once a second
+# and a brief database stall could let a live claim lapse; longer than the hard time limit, it only delays takeover.
+PDF_CLAIM_LEASE_SECONDS = envint("PDF_CLAIM_LEASE_SECONDS", 45)
+if not 3 <= PDF_CLAIM_LEASE_SECONDS <= PDF_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("PDF_CLAIM_LEASE_SECONDS must be at least 3 and at most PDF_TASK_TIME_LIMIT.")
+# Re-sends renders whose message was lost (or never reached a broker that was down) or whose claim lapsed, and fails
 # those still unfinished after 30 minutes.
 CELERY_BEAT_SCHEDULE["sweep-pdf-summaries"] = {
     "task": "coordination.tasks.sweep_pdf_summaries",

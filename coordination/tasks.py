@@ -62,7 +62,7 @@ def emit_milestone_webhooks() -> dict:
 # Routed to the "pdf" queue (settings.CELERY_TASK_ROUTES), which only the pdf worker consumes: one render at a
 # time, its child process replaced after PDF_WORKER_MAX_TASKS renders or PDF_WORKER_MAX_MEMORY_KB of memory.
 # No retries: a render that fails marks its row failed with the reason; a worker that dies mid-render leaves a
-# claim that the sweep below sends again once it is stale.
+# claim that stops being renewed, and the sweep below sends it again once its lease has lapsed.
 
 
 @shared_task(

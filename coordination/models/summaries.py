@@ -39,6 +39,10 @@ class PdfSummary(models.Model):
     requested_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While rendering, its claim holds until then (renewed as the render runs)."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times its render has been started.")
     finished_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to=_summary_path, storage=_summary_storage, max_length=300, blank=True)

@@ -1,18 +1,28 @@
 """The pdf worker's side of summaries. The state lives in the PdfSummary row, never only in the broker:
 
 - `run(pk)` (the Celery task `coordination.tasks.render_summary`, on the "pdf" queue) claims the row with a
-  conditional UPDATE: queued → rendering, or a rendering whose claim is stale → rendering again. A claim is stale
-  once it is older than the task's hard time limit plus a margin: no live worker can still hold it, because the
-  limit would have killed it. Exactly one worker owns a render; a duplicate message finds nothing to claim.
+  conditional UPDATE: queued → rendering, or a rendering whose lease has lapsed → rendering again. The claim counts
+  the start (`attempts`) and holds until `lease_expires_at`, one `claim_lease()` ahead
+  (settings.PDF_CLAIM_LEASE_SECONDS, 45 s by default). Exactly one worker owns a render; a duplicate message finds
+  nothing to claim.
+- The lease is renewed while the render runs. The render is one blocking WeasyPrint call, so a heartbeat thread
+  beside it, on a database connection of its own, moves the lease one lease ahead every third of a lease, only
+  while the claim is still this run's (still rendering, same `started_at`), and stops as soon as the render ends,
+  however it ends. A live render's claim never lapses, however long it takes up to the hard time limit; a worker
+  that dies (killed, out of memory, or at the hard time limit) stops renewing, and its claim lapses at most a lease
+  later.
 - It renders for the requester, stores the file with its SHA-256, size, pages, template version and the data's
   date, marks the row ready and notifies the requester, all in one transaction that first checks the claim is
   still its own. Putting the child's identifiable details into the file is audited there, only when stored.
 - Any error marks the row failed with a short reason (never a stack trace or case data); it is not retried, so
-  a summary that cannot be rendered fails once and says so.
+  a summary that cannot be rendered fails once and says so. A render started MAX_ATTEMPTS times whose worker died
+  each time (one that the hard time limit keeps killing, say) is not started again: it fails, saying so.
 - `sweep()`, every minute from beat: re-sends a queued row whose message may have been lost, and a rendering
-  whose worker died (a redelivered message arrives while the dead claim is still fresh, finds nothing to claim,
-  and is dropped; the sweep sends it again once the claim is stale); and fails a summary still unfinished
-  GIVE_UP_AFTER after it was asked for, so nothing is retried for ever.
+  whose lease lapsed (a message redelivered when a worker died arrives while the dead claim's lease still runs,
+  finds nothing to claim, and is dropped; the sweep sends it again once the lease has lapsed); fails a lapsed one
+  whose starts are used up; and fails a summary still unfinished GIVE_UP_AFTER after it was asked for, so nothing is
+  retried for ever. So a pdf worker killed mid-render has its summary started again by another within a lease and
+  a sweep: 45 + 60 = 105 s by default.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,8 +38,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -47,11 +58,18 @@ Status = PdfSummary.Status
 # again. A duplicate message finds nothing to claim.
 QUEUED_RESEND_AFTER = dt.timedelta(minutes=1)
 GIVE_UP_AFTER = dt.timedelta(minutes=30)  # a summary unfinished this long after it was asked for fails
+# Starts of one render whose worker died each time. A render the hard time limit kills would otherwise be started
+# again every couple of minutes until GIVE_UP_AFTER, holding up the one pdf worker each time.
+MAX_ATTEMPTS = 3
+STOPPED_TOO_OFTEN = (
+    f"It was started {MAX_ATTEMPTS} times and each time its PDF worker stopped before it was finished (it may need "
+    "more time or memory than a PDF worker is allowed)."
+)
 
 
-def stale_after() -> dt.timedelta:
-    """How old a claim must be before another run may take it over: longer than any live render may take."""
-    return dt.timedelta(seconds=settings.PDF_TASK_TIME_LIMIT + 30)
+def claim_lease() -> dt.timedelta:
+    """How long a claim holds without being renewed; read at each claim. A live render renews it every third."""
+    return dt.timedelta(seconds=settings.PDF_CLAIM_LEASE_SECONDS)
 
 
 # --- Sending ---------------------------------------------------------------------------------------
@@ -72,32 +90,94 @@ def enqueue_on_commit(summary_pk: int) -> None:
 # --- Rendering -------------------------------------------------------------------------------------
 
 
+def _lapsed(now: dt.datetime) -> Q:
+    # A rendering row without a lease was claimed by code older than leases (migration 0012 gave the rows it found
+    # one): nothing renews it, so it counts as lapsed rather than waiting for ever.
+    return Q(status=Status.RENDERING) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
+
+
 def _claimable(now: dt.datetime) -> Q:
-    return Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=now - stale_after())
+    return (Q(status=Status.QUEUED) | _lapsed(now)) & Q(attempts__lt=MAX_ATTEMPTS)
 
 
 def run(summary_pk: int) -> str:
     """Render one summary if it is still waiting. Returns what happened: ready, failed or skipped."""
     now = timezone.now()
     claimed = PdfSummary.objects.filter(_claimable(now), pk=summary_pk).update(
-        status=Status.RENDERING, started_at=now, failure_reason=""
-    )
+        status=Status.RENDERING, started_at=now, lease_expires_at=now + claim_lease(), attempts=F("attempts") + 1,
+        failure_reason="",
+    )  # fmt: skip
     if not claimed:
-        return "skipped"  # done, failed, gone, or another worker holds a live claim
+        # Its starts used up: say so now rather than leave it to the sweep. Otherwise done, failed, gone, or another
+        # worker holds a live claim.
+        used_up = _lapsed(now) & Q(attempts__gte=MAX_ATTEMPTS, pk=summary_pk)
+        return "failed" if _give_up(used_up, reason=STOPPED_TOO_OFTEN, now=now) else "skipped"
     summary = PdfSummary.objects.select_related("case", "organisation", "requested_by").get(pk=summary_pk)
+    heartbeat = _Heartbeat(summary)
+    heartbeat.start()
+    reason = ""
     try:
         rendered, data_as_of = _render(summary, prepared_at=now)
     except SoftTimeLimitExceeded:
-        return _fail(summary, f"It took longer than the {settings.PDF_TASK_SOFT_TIME_LIMIT} seconds allowed.")
+        reason = f"It took longer than the {settings.PDF_TASK_SOFT_TIME_LIMIT} seconds allowed."
     except (Http404, PermissionDenied):
-        return _fail(summary, "You may no longer see what it would show, so nothing was rendered.")
+        reason = "You may no longer see what it would show, so nothing was rendered."
     except MemoryError:
-        return _fail(summary, "It needed more memory than a PDF worker is allowed.")
+        reason = "It needed more memory than a PDF worker is allowed."
     except Exception as exc:
         # The log is the operators'; the reason the requester reads names the kind of error only.
         logger.exception("PDF summary %s failed to render", summary_pk)
-        return _fail(summary, f"Rendering failed ({type(exc).__name__}).")
+        reason = f"Rendering failed ({type(exc).__name__})."
+    finally:
+        # Stopped however the render ended. What is left of the lease (at least two thirds of it) covers the one
+        # short transaction below, which checks the claim is still this run's in any case.
+        heartbeat.stop()
+    if reason:
+        return _fail(summary, reason)
     return _store(summary, rendered, data_as_of)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews one run's lease every third of a lease until stopped. The render is a single blocking WeasyPrint
+    call with nowhere to renew in between, so the renewing happens beside it, in a thread of its own (and so on a
+    database connection of its own, closed when it ends)."""
+
+    def __init__(self, summary: PdfSummary):
+        super().__init__(name=f"pdf-summary-{summary.pk}-lease", daemon=True)  # never keeps a dying worker up
+        self.pk, self.started_at = summary.pk, summary.started_at
+        self.lease = claim_lease()
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.finished.wait(self.lease.total_seconds() / 3):
+                if not self._renew():
+                    # The sweep gave up on it, or it lapsed and another run took it over: that run renders it, and
+                    # this one's result will not be stored.
+                    logger.warning("PDF summary %s is no longer this render's to finish", self.pk)
+                    return
+        finally:
+            connection.close()  # this thread's own connection: nothing else would ever close it
+
+    def _renew(self) -> bool:
+        """Moves the lease one lease ahead if the claim is still this run's; False once it is not."""
+        try:
+            return bool(
+                PdfSummary.objects.filter(pk=self.pk, status=Status.RENDERING, started_at=self.started_at).update(
+                    lease_expires_at=timezone.now() + self.lease
+                )
+            )
+        except DatabaseError:
+            # A database that stalled or dropped the connection: try again at the next beat, on a new connection.
+            # One missed renewal still leaves a third of the lease.
+            logger.warning("Could not renew the lease of PDF summary %s", self.pk, exc_info=True)
+            connection.close()
+            return True
+
+    def stop(self) -> None:
+        """Stops at once; waits only for a renewal already under way, so none happens after this returns."""
+        self.finished.set()
+        self.join()
 
 
 def _render(summary: PdfSummary, *, prepared_at: dt.datetime) -> tuple[render.Rendered, dt.datetime | None]:
@@ -187,31 +267,42 @@ def _notify_failed(summary: PdfSummary) -> None:
 @dataclass
 class SweepResult:
     resent: int = 0
-    given_up: int = 0
+    given_up: int = 0  # unfinished GIVE_UP_AFTER after they were asked for
+    stopped_too_often: int = 0  # started MAX_ATTEMPTS times, their worker dying each time
+
+
+def _give_up(where: Q, *, reason: str, now: dt.datetime) -> int:
+    """Fails the summaries matching `where` with `reason` and tells their requesters; how many it failed."""
+    given_up = 0
+    for summary in PdfSummary.objects.filter(where).select_related("case", "organisation"):
+        # The same conditional UPDATE as a claim: a worker that took it meanwhile keeps it.
+        if PdfSummary.objects.filter(where, pk=summary.pk).update(
+            status=Status.FAILED, failure_reason=reason, finished_at=now
+        ):
+            summary.failure_reason, summary.finished_at = reason, now
+            _notify_failed(summary)
+            given_up += 1
+    return given_up
 
 
 def sweep() -> SweepResult:
     """Re-send lost work and give up on work that has waited too long. Safe to run at any time, in any worker."""
     result = SweepResult()
     now = timezone.now()
-    waiting = Q(status=Status.QUEUED) | Q(status=Status.RENDERING, started_at__lt=now - stale_after())
-    overdue = PdfSummary.objects.filter(waiting, requested_at__lt=now - GIVE_UP_AFTER)
-    for summary in overdue.select_related("case", "organisation"):
-        reason = f"It was not finished within {int(GIVE_UP_AFTER.total_seconds() // 60)} minutes. Ask again."
-        # The same conditional UPDATE as a claim: a worker that took it meanwhile keeps it.
-        if PdfSummary.objects.filter(waiting, pk=summary.pk).update(
-            status=Status.FAILED, failure_reason=reason, finished_at=now
-        ):
-            summary.failure_reason, summary.finished_at = reason, now
-            _notify_failed(summary)
-            result.given_up += 1
+    waiting = Q(status=Status.QUEUED) | _lapsed(now)
+    minutes = int(GIVE_UP_AFTER.total_seconds() // 60)
+    result.given_up = _give_up(waiting & Q(requested_at__lt=now - GIVE_UP_AFTER), now=now,
+                               reason=f"It was not finished within {minutes} minutes. Ask again.")  # fmt: skip
+    result.stopped_too_often = _give_up(_lapsed(now) & Q(attempts__gte=MAX_ATTEMPTS), reason=STOPPED_TOO_OFTEN,
+                                        now=now)  # fmt: skip
     lost = PdfSummary.objects.filter(requested_at__gte=now - GIVE_UP_AFTER).filter(
         Q(status=Status.QUEUED, requested_at__lt=now - QUEUED_RESEND_AFTER)
-        | Q(status=Status.RENDERING, started_at__lt=now - stale_after())
+        | (_lapsed(now) & Q(attempts__lt=MAX_ATTEMPTS))
     )
     for pk in lost.values_list("pk", flat=True):
         enqueue(pk)
         result.resent += 1
-    if result.resent or result.given_up:
-        logger.info("PDF summaries: %d sent again, %d given up", result.resent, result.given_up)
+    if result.resent or result.given_up or result.stopped_too_often:
+        logger.info("PDF summaries: %d sent again, %d given up, %d stopped too often", result.resent,
+                    result.given_up, result.stopped_too_often)  # fmt: skip
     return result
