@@ -6,14 +6,18 @@ sweep; the pages that ask for, follow and download a summary."""
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -290,15 +294,17 @@ def test_output_does_not_depend_on_the_hosts_fonts(tmp_path, busy_case):
 
 def test_a_summary_is_claimed_once_and_a_dead_workers_claim_is_taken_over(busy_case):
     summary = summary_services.summary_request(actor=busy_case.manager, case=busy_case.case)
-    PdfSummary.objects.filter(pk=summary.pk).update(status="rendering", started_at=timezone.now())
-    assert jobs.run(summary.pk) == "skipped"  # a live claim: another worker is rendering it
+    now = timezone.now()
+    PdfSummary.objects.filter(pk=summary.pk).update(status="rendering", started_at=now, attempts=1,
+                                                    lease_expires_at=now + jobs.claim_lease())  # fmt: skip
+    assert jobs.run(summary.pk) == "skipped"  # a live lease: another worker is rendering it
 
-    stale = timezone.now() - jobs.stale_after() - dt.timedelta(seconds=1)
-    PdfSummary.objects.filter(pk=summary.pk).update(started_at=stale)
-    assert jobs.run(summary.pk) == "ready"  # the worker died: the redelivered or re-sent task redoes it
+    PdfSummary.objects.filter(pk=summary.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert jobs.run(summary.pk) == "ready"  # the worker died: its lease lapsed, and the re-sent task redoes it
     assert jobs.run(summary.pk) == "skipped"  # a duplicate message finds nothing to do
 
     summary.refresh_from_db()
+    assert summary.attempts == 2
     data = summary.file.read()
     assert summary.sha256 == hashlib.sha256(data).hexdigest() and summary.size == len(data)
     assert summary.pages == len(PdfReader(io.BytesIO(data)).pages)
@@ -349,16 +355,205 @@ def test_the_sweep_resends_lost_work_and_gives_up_on_old_work(busy_case, monkeyp
     fresh = summary_services.summary_request(actor=manager, case=busy_case.case)
     lost = PdfSummary.objects.create(kind="case", case=busy_case.case, requested_by=manager,
                                      requested_at=timezone.now() - dt.timedelta(minutes=6))  # fmt: skip
-    long_ago = timezone.now() - jobs.stale_after() - dt.timedelta(seconds=5)
+    now = timezone.now()
+    three_minutes_ago = now - dt.timedelta(minutes=3)
     dead = PdfSummary.objects.create(kind="case", case=busy_case.case, requested_by=manager, status="rendering",
-                                     requested_at=long_ago, started_at=long_ago)  # fmt: skip
+                                     requested_at=three_minutes_ago, started_at=three_minutes_ago, attempts=1,
+                                     lease_expires_at=now - dt.timedelta(seconds=1))  # fmt: skip
+    # Started as long ago, but its worker is alive and renewing: however long it takes, it is left alone.
+    alive = PdfSummary.objects.create(kind="case", case=busy_case.case, requested_by=manager, status="rendering",
+                                      requested_at=three_minutes_ago, started_at=three_minutes_ago, attempts=1,
+                                      lease_expires_at=now + jobs.claim_lease())  # fmt: skip
     old = PdfSummary.objects.create(kind="case", case=busy_case.case, requested_by=manager,
                                     requested_at=timezone.now() - dt.timedelta(minutes=31))  # fmt: skip
     result = jobs.sweep()
-    assert sorted(sent) == sorted([lost.pk, dead.pk]) and fresh.pk not in sent
-    assert (result.resent, result.given_up) == (2, 1)
+    assert sorted(sent) == sorted([lost.pk, dead.pk]) and fresh.pk not in sent and alive.pk not in sent
+    assert (result.resent, result.given_up, result.stopped_too_often) == (2, 1, 0)
+    alive.refresh_from_db()
+    assert alive.status == "rendering"
     old.refresh_from_db()
     assert old.status == "failed" and "30 minutes" in old.failure_reason
+
+
+def _heartbeats() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name.startswith("pdf-summary-")]
+
+
+def _run_on_its_own_connection(summary_pk: int, outcome: list):
+    """jobs.run in a thread of the test's, as a worker would run it; the thread's connection closed after."""
+    try:
+        outcome.append(jobs.run(summary_pk))
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so the heartbeat's own connection sees the claim
+def test_a_live_renders_lease_is_renewed_until_the_render_ends(busy_case, settings, monkeypatch):
+    """The render blocks (one long WeasyPrint call) for more than two leases: the heartbeat keeps the lease ahead
+    all the while, so neither a second worker nor the sweep takes it over; when it ends, the heartbeat stops."""
+    settings.PDF_CLAIM_LEASE_SECONDS = 1.5  # renewed every half second
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", sent.append)
+    began, release = threading.Event(), threading.Event()
+    real_html_to_pdf = render.html_to_pdf
+
+    def blocking(html):
+        began.set()
+        assert release.wait(60), "the test never let the render finish"
+        return real_html_to_pdf(html)
+
+    monkeypatch.setattr(render, "html_to_pdf", blocking)
+    summary = summary_services.summary_request(actor=busy_case.manager, case=busy_case.case)
+    outcome = []
+    worker = threading.Thread(target=_run_on_its_own_connection, args=(summary.pk, outcome))
+    worker.start()
+    try:
+        assert began.wait(30), "the render did not start"
+        [heartbeat] = _heartbeats()
+        claimed = PdfSummary.objects.get(pk=summary.pk)
+        lease = dt.timedelta(seconds=1.5)
+        assert claimed.lease_expires_at == claimed.started_at + lease and claimed.attempts == 1
+        leases, deadline = {claimed.lease_expires_at}, time.monotonic() + 30
+        while timezone.now() < claimed.started_at + 2 * lease or len(leases) < 4:
+            row = PdfSummary.objects.get(pk=summary.pk)
+            assert row.status == "rendering" and row.started_at == claimed.started_at
+            assert row.lease_expires_at > timezone.now(), "a live render's lease lapsed"
+            leases.add(row.lease_expires_at)
+            assert time.monotonic() < deadline, f"the lease was renewed only {len(leases) - 1} times in 30 s"
+            time.sleep(0.05)
+        assert jobs.run(summary.pk) == "skipped"  # a second worker finds the claim live
+        assert jobs.sweep().resent == 0 and sent == [summary.pk]  # only the request's own message
+    finally:
+        release.set()
+        worker.join(30)
+    assert outcome == ["ready"]
+    assert not heartbeat.is_alive()  # stopped before run() returned
+    summary.refresh_from_db()
+    assert summary.status == "ready" and summary.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so each thread's own connection sees the others' writes
+def test_a_lapsed_lease_is_taken_over_and_the_old_run_neither_renews_nor_stores(busy_case, settings, monkeypatch):
+    """A worker stalls (its heartbeat renews nothing) until its lease lapses: the sweep sends the render again and
+    another run takes it over. When the stalled one comes back, its heartbeat finds the claim is no longer its own
+    and stops, and its render, finishing later, stores nothing: the summary is the new run's."""
+    settings.PDF_CLAIM_LEASE_SECONDS = 1.5
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", sent.append)
+    began, release, stalled = threading.Event(), threading.Event(), threading.Event()
+    real_html_to_pdf, real_renew = render.html_to_pdf, jobs._Heartbeat._renew
+    first: dict = {}
+
+    def blocking_the_first(html):
+        if threading.current_thread() is first["worker"]:
+            began.set()
+            assert release.wait(60), "the test never let the render finish"
+        return real_html_to_pdf(html)
+
+    def renew(heartbeat):
+        if stalled.is_set() and heartbeat.started_at == first.get("started_at"):
+            return True  # stalled: nothing reaches the database, and the thread carries on
+        return real_renew(heartbeat)
+
+    monkeypatch.setattr(render, "html_to_pdf", blocking_the_first)
+    monkeypatch.setattr(jobs._Heartbeat, "_renew", renew)
+    summary = summary_services.summary_request(actor=busy_case.manager, case=busy_case.case)
+    outcome = []
+    first["worker"] = threading.Thread(target=_run_on_its_own_connection, args=(summary.pk, outcome))
+    first["worker"].start()
+    try:
+        assert began.wait(30), "the render did not start"
+        [old_heartbeat] = _heartbeats()
+        first["started_at"] = PdfSummary.objects.get(pk=summary.pk).started_at
+        stalled.set()
+        deadline = time.monotonic() + 10
+        while PdfSummary.objects.get(pk=summary.pk).lease_expires_at >= timezone.now():
+            assert time.monotonic() < deadline, "the stalled run's lease did not lapse"
+            time.sleep(0.05)
+        lapsed_at = PdfSummary.objects.get(pk=summary.pk).lease_expires_at
+
+        assert jobs.sweep().resent == 1 and sent == [summary.pk, summary.pk]
+        assert jobs.run(summary.pk) == "ready"  # the re-sent render, taken over
+        summary.refresh_from_db()
+        assert summary.status == "ready" and summary.attempts == 2 and summary.started_at >= lapsed_at
+
+        stalled.clear()  # the old run comes back: its next renewal finds another run's claim
+        old_heartbeat.join(10)
+        assert not old_heartbeat.is_alive()
+    finally:
+        release.set()
+        first["worker"].join(30)
+    assert outcome == ["skipped"]  # its file is not stored over the new run's
+    stored = PdfSummary.objects.get(pk=summary.pk)
+    assert (stored.sha256, stored.file.name, stored.finished_at) == (summary.sha256, summary.file.name,
+                                                                     summary.finished_at)  # fmt: skip
+    assert Notification.objects.filter(user=busy_case.manager, kind="summary").count() == 1
+
+
+@pytest.mark.parametrize("error", [SoftTimeLimitExceeded(), RuntimeError("Cairo said no"), None])
+def test_the_heartbeat_stops_however_the_render_ends(busy_case, monkeypatch, error):
+    seen = []
+    real_html_to_pdf = render.html_to_pdf
+
+    def watched(html):
+        seen.extend(_heartbeats())
+        if error is not None:
+            raise error
+        return real_html_to_pdf(html)
+
+    monkeypatch.setattr(render, "html_to_pdf", watched)
+    summary = summary_services.summary_request(actor=busy_case.manager, case=busy_case.case)
+    assert jobs.run(summary.pk) == ("ready" if error is None else "failed")
+    assert len(seen) == 1 and not seen[0].is_alive() and not _heartbeats()
+
+
+class Killed(BaseException):
+    """What a worker's death looks like from inside run(): nothing after it runs (the hard time limit, say)."""
+
+
+def test_a_render_whose_worker_keeps_dying_fails_after_three_starts(busy_case, monkeypatch):
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", sent.append)
+
+    def killed(summary, prepared_at):
+        raise Killed()
+
+    monkeypatch.setattr(jobs, "_render", killed)
+    summary = summary_services.summary_request(actor=busy_case.manager, case=busy_case.case)
+    for start in range(1, jobs.MAX_ATTEMPTS + 1):
+        with pytest.raises(Killed):
+            jobs.run(summary.pk)
+        summary.refresh_from_db()
+        assert summary.status == "rendering" and summary.attempts == start
+        # The dead worker's lease lapses; the sweep sends it again until its starts are used up.
+        PdfSummary.objects.filter(pk=summary.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+        result = jobs.sweep()
+        assert (result.resent, result.stopped_too_often) == ((1, 0) if start < jobs.MAX_ATTEMPTS else (0, 1))
+    summary.refresh_from_db()
+    assert summary.status == "failed" and summary.failure_reason == jobs.STOPPED_TOO_OFTEN
+    assert "started 3 times" in summary.failure_reason and summary.finished_at
+    assert summary.failure_reason in Notification.objects.get(user=busy_case.manager, kind="summary").message
+    assert jobs.run(summary.pk) == "skipped"
+
+    # A message that arrives for one whose starts are used up fails it there and then, without starting it again.
+    used_up = PdfSummary.objects.create(
+        kind="case", case=busy_case.case, requested_by=busy_case.manager, requested_at=timezone.now(),
+        status="rendering", started_at=timezone.now(), attempts=jobs.MAX_ATTEMPTS,
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+    )  # fmt: skip
+    assert jobs.run(used_up.pk) == "failed"
+    used_up.refresh_from_db()
+    assert used_up.failure_reason == jobs.STOPPED_TOO_OFTEN and used_up.attempts == jobs.MAX_ATTEMPTS
+
+
+@pytest.mark.parametrize("lease", ["0", "2", "91"])
+def test_settings_refuse_a_lease_too_short_to_renew_or_longer_than_the_time_limit(tmp_path, lease):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coordination.settings", "VAR_DIR": str(tmp_path),
+           "PDF_TASK_TIME_LIMIT": "90", "PDF_CLAIM_LEASE_SECONDS": lease}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=REPO_ROOT)  # fmt: skip
+    assert done.returncode != 0
+    assert "PDF_CLAIM_LEASE_SECONDS must be at least 3 and at most PDF_TASK_TIME_LIMIT" in done.stderr
 
 
 def test_one_summary_at_a_time_per_person_and_case(busy_case):
