@@ -72,7 +72,10 @@ def _description(milestone: Milestone, link: str) -> str:
     lines = [f"Process: {process.kind_label}."] if process else [f"{milestone.subject_label}."]
     lines.append(f"How the date was reached: {milestone.explanation}")
     if process is not None and process.status == Process.Status.PAUSED:
-        lines.append("The process is paused: this date will move when it resumes.")
+        if milestone.rule.stops_for_pauses:
+            lines.append("The process is paused: this date will move when it resumes.")
+        else:
+            lines.append("The process is paused, but this clock keeps running: the date stands.")
     lines.append(f"Open in Parallel: {link}")
     return "\n\n".join(lines)
 

@@ -8,6 +8,7 @@ date comes from the rule and its trigger, and every later change is a MilestoneA
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import audit, kinds
+from . import access, audit, kinds
 from .models import (
     Case,
     ClosureDay,
@@ -31,14 +32,16 @@ from .models import (
     TimescaleRule,
 )
 from .working_days import (
+    BeyondKnownHolidays,
     Direction,
     DueDate,
+    Paused,
     Roll,
     Unit,
     add_working_days,
     compute_due,
-    roll_to_working_day,
-    working_days_between,
+    dated,
+    moved_by_pauses,
 )
 
 
@@ -58,6 +61,11 @@ class Status(StrEnum):
 
 
 OPEN = Q(completed_on=None, waived_at=None)
+# A process milestone whose clock is running: its process is active, or paused where the law keeps the clock
+# running (a statute's own limit). Reminders and due-date webhooks go only to these.
+RUNNING_ON_AN_OPEN_CASE = Q(process__case__status=Case.Status.OPEN) & (
+    Q(process__status=Process.Status.ACTIVE) | Q(process__status=Process.Status.PAUSED, rule__stops_for_pauses=False)
+)
 
 
 # --- Rules -----------------------------------------------------------------------------------------
@@ -84,13 +92,16 @@ def seed_national_rules() -> int:
             repeat_unit=t.repeat_unit,
             repeat_from=t.repeat_from,
             repeat_until_stage=t.repeat_until_stage,
+            stops_for_pauses=t.pauses_stop_it,
             force=t.force,
             source=t.source,
             source_url=t.source_url,
             verification=t.verification,
             effective_from=dt.date.fromisoformat(t.effective_from),
+            effective_to=dt.date.fromisoformat(t.effective_to) if t.effective_to else None,
             alternative_group=t.alternative_group,
             default_alternative=t.default_alternative,
+            edition_of=t.edition_of,
         )
         for kind in kinds.all_kinds()
         for t in kind.timescales
@@ -104,18 +115,32 @@ def rules_for(process: Process) -> list[TimescaleRule]:
     return rules_in_use(partnership_id=process.case.partnership_id, kind=process.kind)
 
 
+def _edition_family(rule: TimescaleRule) -> str:
+    return rule.edition_of or rule.code
+
+
 def rules_in_use(*, partnership_id: int, kind: str) -> list[TimescaleRule]:
     """The national rules for a kind (of process, or "information_sharing") and the partnership's own, with
-    one rule per group of alternatives: the partnership's choice, or the default."""
+    one rule per group of alternatives: the partnership's choice, or the default. A choice covers every edition
+    of the chosen rule; which edition applies is decided by the trigger date."""
     rules = TimescaleRule.objects.filter(
         Q(partnership=None) | Q(partnership_id=partnership_id), process_kind=kind
     ).order_by("code")
-    chosen = dict(RuleChoice.objects.filter(partnership_id=partnership_id).values_list("alternative_group", "rule_id"))
+    chosen = {
+        group: edition_of or code
+        for group, code, edition_of in RuleChoice.objects.filter(partnership_id=partnership_id).values_list(
+            "alternative_group", "rule__code", "rule__edition_of"
+        )
+    }
     return [
         rule
         for rule in rules
         if not rule.alternative_group
-        or (chosen[rule.alternative_group] == rule.pk if rule.alternative_group in chosen else rule.default_alternative)
+        or (
+            _edition_family(rule) == chosen[rule.alternative_group]
+            if rule.alternative_group in chosen
+            else rule.default_alternative
+        )
     ]
 
 
@@ -124,7 +149,7 @@ def closures_for(partnership: Partnership | None) -> dict[dt.date, str]:
     return {day.date: day.name for day in days}
 
 
-# --- Triggers and due dates ------------------------------------------------------------------------
+# --- Triggers ------------------------------------------------------------------------------------------
 
 
 def trigger_date(process: Process, trigger: str) -> dt.date | None:
@@ -133,8 +158,7 @@ def trigger_date(process: Process, trigger: str) -> dt.date | None:
     if source == "case":
         return getattr(process.case, key, None)
     if source == "stage":
-        # The first time the stage was reached: going back a stage does not restart a clock.
-        first = process.stage_changes.filter(to_stage=key).order_by("effective_on", "id").first()
+        first = first_reaching(process, key)
         return first.effective_on if first else None
     if source == "event":
         # The latest record wins: recording an event again is how its date is corrected.
@@ -142,12 +166,7 @@ def trigger_date(process: Process, trigger: str) -> dt.date | None:
         return latest.occurred_on if latest else None
     if source == "process":
         # Another process on the same case reaching a stage, e.g. the rapid review counts from the notification.
-        kind, _, stage = key.partition(":")
-        first = (
-            StageChange.objects.filter(process__case_id=process.case_id, process__kind=kind, to_stage=stage)
-            .order_by("effective_on", "id")
-            .first()
-        )
+        first = first_reaching_on_case(process.case_id, trigger)
         return first.effective_on if first else None
     if source == "date":
         model = process.kind_def.details_model_class()
@@ -156,49 +175,139 @@ def trigger_date(process: Process, trigger: str) -> dt.date | None:
     raise ValueError(f"unknown trigger {trigger!r}")
 
 
-def _period(rule: TimescaleRule, occurrence: int) -> tuple[int, str]:
-    if occurrence > 1 and rule.repeat_every:
-        return rule.repeat_every, rule.repeat_unit or rule.unit
-    return rule.amount, rule.unit
+def first_reaching(process: Process, stage: str) -> StageChange | None:
+    """The first time the process reached a stage: going back a stage does not restart a clock."""
+    return process.stage_changes.filter(to_stage=stage).order_by("effective_on", "id").first()
+
+
+def first_reaching_on_case(case_id: int, trigger: str) -> StageChange | None:
+    """For a "process:<kind>:<stage>" trigger: the first time a process of that kind on the case reached it."""
+    kind, _, stage = trigger.removeprefix("process:").partition(":")
+    return (
+        StageChange.objects.filter(process__case_id=case_id, process__kind=kind, to_stage=stage)
+        .order_by("effective_on", "id")
+        .first()
+    )
+
+
+# --- Working out a due date --------------------------------------------------------------------------
+
+
+def period(rule: TimescaleRule, occurrence: int) -> tuple[int, str]:
+    """How much time an occurrence of a rule gives, counted from its trigger.
+
+    A fixed-period series counts every occurrence from the first trigger (12 months, 18, 24...: PCMR 2020
+    reg 13), so one late report or one extension never moves the next. An at-most-N series counts each
+    occurrence from when the previous one was met (PCMR 2020 reg 34)."""
+    if occurrence == 1 or not rule.repeat_every:
+        return rule.amount, rule.unit
+    if rule.repeat_from == TimescaleRule.RepeatFrom.ANCHOR:
+        return rule.amount + (occurrence - 1) * rule.repeat_every, rule.unit
+    return rule.repeat_every, rule.repeat_unit or rule.unit
+
+
+def _count(rule: TimescaleRule, occurrence: int, trigger: dt.date, closures, pauses=()) -> DueDate:
+    amount, unit = period(rule, occurrence)
+    try:
+        return compute_due(
+            trigger,
+            amount,
+            Unit(unit),
+            direction=Direction(rule.direction),
+            count_trigger_day=rule.count_trigger_day,
+            roll=Roll(rule.roll),
+            closures=closures,
+            pauses=pauses,
+        )
+    except BeyondKnownHolidays as error:
+        raise ValidationError(f"{rule.milestone} ({rule.code}): {error}") from error
 
 
 def base_due(rule: TimescaleRule, occurrence: int, trigger: dt.date, closures) -> DueDate:
-    amount, unit = _period(rule, occurrence)
-    return compute_due(
-        trigger,
-        amount,
-        Unit(unit),
-        direction=Direction(rule.direction),
-        count_trigger_day=rule.count_trigger_day,
-        roll=Roll(rule.roll),
-        closures=closures,
-    )
+    """The rule's date for a trigger, as if nothing had held the clock."""
+    return _count(rule, occurrence, trigger, closures)
 
 
 def explanation(rule: TimescaleRule, due: DueDate) -> str:
     return f"{due.explanation(rule.trigger_label)}. {rule.source}; {rule.get_verification_display()}."
 
 
-def _shift_for_pause(milestone: Milestone, due: dt.date, pause: Pause, closures) -> dt.date:
-    """Move a due date on by the time the process was paused while this milestone's clock ran."""
-    start = max(pause.paused_on, milestone.trigger_date)
-    if pause.resumed_on is None or pause.resumed_on <= start or due < pause.paused_on:
-        return due  # the clock had not started, or had already run out, when the process paused
-    _, unit = _period(milestone.rule, milestone.occurrence)
-    if unit == Unit.WORKING_DAYS:
-        return add_working_days(due, working_days_between(start, pause.resumed_on, closures), closures)
-    return roll_to_working_day(due + dt.timedelta(days=(pause.resumed_on - start).days), milestone.rule.roll, closures)
+def stops_for_pauses(rule: TimescaleRule) -> bool:
+    return rule.stops_for_pauses and rule.direction == TimescaleRule.Direction.AFTER
 
 
-def _replay(milestone: Milestone, closures) -> dt.date:
-    """The due date from the base date and every adjustment, in the order they were made."""
-    due = milestone.base_due_date
-    for adjustment in milestone.adjustments.select_related("pause").order_by("recorded_at", "id"):
-        if adjustment.kind == MilestoneAdjustment.Kind.PAUSE:
-            due = _shift_for_pause(milestone, due, adjustment.pause, closures)
-        elif adjustment.kind == MilestoneAdjustment.Kind.EXTENSION:
-            due = adjustment.to_date
-    return due
+def pauses_of(process: Process | None) -> list[Paused]:
+    """The pauses of a process that have ended: an open pause holds a clock only once its end is known."""
+    if process is None:
+        return []
+    return [
+        Paused(pause.paused_on, pause.resumed_on, pause.get_reason_display())
+        for pause in process.pauses.all()
+        if pause.resumed_on is not None
+    ]
+
+
+@dataclass(frozen=True)
+class Worked:
+    """A milestone's due date as worked out from its rule, trigger, pauses and extension, with the words."""
+
+    base_due: dt.date  # the rule's date, as if nothing held the clock
+    law_due: dt.date  # the rule's date once the pauses that stop it are counted
+    due: dt.date  # what stands: the law's date, or a later extension
+    explanation: str
+    extension_overtaken: bool
+
+
+def work_out(
+    milestone: Milestone, *, closures, pauses: list[Paused], ongoing_pause: bool = False, extension=None
+) -> Worked:
+    """The due date of a milestone from scratch. Nothing is carried over from an earlier due date, so a pause,
+    a roll or an extension is counted exactly once whatever order they were recorded in.
+
+    `extension` is the latest extension (a MilestoneAdjustment), if any: it fixes a later date as of the day it
+    was granted, and pauses after that day still move it. It never makes the date earlier than the law's: when a
+    correction or a pause takes the law's date past it, the law's date stands and the extension is flagged."""
+    rule = milestone.rule
+    stops = stops_for_pauses(rule)
+    base = _count(rule, milestone.occurrence, milestone.trigger_date, closures)
+    law = _count(rule, milestone.occurrence, milestone.trigger_date, closures, pauses) if stops and pauses else base
+    text = law.explanation(rule.trigger_label)
+    if not stops and (pauses or ongoing_pause):
+        text += f"; keeps running while the process is paused: {rule.runs_through_pauses_because}"
+    due, overtaken = law.due, False
+    if extension is not None:
+        extended, held = extension.to_date, 0
+        if stops and pauses:
+            first_counted = law.trigger if law.counted_trigger_day else law.trigger + dt.timedelta(days=1)
+            granted_on = timezone.localdate(extension.recorded_at)
+            try:
+                extended, held = moved_by_pauses(
+                    extension.to_date, Unit(law.unit), Roll(rule.roll), since=max(granted_on, first_counted),
+                    pauses=pauses, closures=closures,
+                )  # fmt: skip
+            except BeyondKnownHolidays as error:
+                raise ValidationError(f"{rule.milestone} ({rule.code}): {error}") from error
+        if extended >= law.due:
+            due = extended
+            text += f"; extended to {dated(extension.to_date)}"
+            if extension.authorised_by:
+                text += f" (authorised by {extension.authorised_by})"
+            if held:
+                noun = "working day" if law.unit == Unit.WORKING_DAYS else "day"
+                text += f", then moved on by {held} {noun}{'' if held == 1 else 's'} paused since, to {dated(due)}"
+        else:
+            overtaken = True
+            text += (
+                f"; an extension to {dated(extension.to_date)} is now earlier than the law's date, so the law's "
+                f"date stands: the extension needs reviewing"
+            )
+    text += f". {rule.source}; {rule.get_verification_display()}."
+    return Worked(base.due, law.due, due, text, overtaken)
+
+
+def _latest_extension(milestone: Milestone):
+    extensions = [a for a in milestone.adjustments.all() if a.kind == MilestoneAdjustment.Kind.EXTENSION]
+    return max(extensions, key=lambda a: (a.recorded_at, a.pk), default=None)
 
 
 def _reached_stages(process: Process) -> dict[str, dt.date]:
@@ -211,41 +320,57 @@ def _reached_stages(process: Process) -> dict[str, dt.date]:
 # --- Keeping a process's milestones in step ---------------------------------------------------------
 
 
+@dataclass
+class _Context:
+    """What every milestone of one process is worked out against, read once per sync."""
+
+    actor: object
+    closures: dict
+    pauses: list[Paused]
+    ongoing_pause: bool
+    now: dt.datetime
+
+    @classmethod
+    def of(cls, process: Process | None, *, actor, partnership) -> _Context:
+        open_pause = process is not None and process.pauses.filter(resumed_on=None).exists()
+        return cls(actor, closures_for(partnership), pauses_of(process), open_pause, timezone.now())
+
+
+def _milestones_with_history(process: Process):
+    return process.milestones.select_related("rule").prefetch_related("adjustments")
+
+
 @transaction.atomic
-def sync_process(*, actor, process: Process) -> None:
-    """Create the milestones whose triggers have been recorded, recompute those whose trigger moved,
-    mark met those whose completing stage was reached, and add the next occurrence of repeating rules."""
-    closures = closures_for(process.case.partnership)
+def sync_process(*, actor, process: Process, reason: str = "", recalculating: bool = False) -> None:
+    """Create the milestones whose triggers have been recorded, recompute those whose trigger moved (keeping
+    `reason` with the correction), mark met those whose completing stage was reached, add the next occurrence
+    of repeating rules, and waive those whose rule no longer applies to the corrected trigger."""
+    context = _Context.of(process, actor=actor, partnership=process.case.partnership)
     reached = _reached_stages(process)
-    existing = {(m.rule_id, m.occurrence): m for m in process.milestones.select_related("rule")}
-    now = timezone.now()
+    existing = {(m.rule_id, m.occurrence): m for m in _milestones_with_history(process)}
     for rule in rules_for(process):
-        first_trigger = trigger_date(process, rule.trigger)
-        occurrence, trigger = 1, first_trigger
+        anchor = trigger_date(process, rule.trigger)
+        first = existing.get((rule.pk, 1))
+        if anchor is None:
+            if first is not None and first.is_open:
+                _waive_by_the_clock(first, context, f"Its {rule.trigger_label} date was removed.")
+            continue
+        if not _in_force(rule, anchor):
+            if first is not None and first.is_open:
+                _waive_by_the_clock(first, context, _out_of_force(rule, anchor))
+            continue
+        occurrence, trigger = 1, anchor
         while trigger is not None:
-            if not _in_force(rule, trigger):
-                break
             milestone = existing.get((rule.pk, occurrence))
             if milestone is None:
-                due = base_due(rule, occurrence, trigger, closures)
-                milestone = Milestone.objects.create(
-                    process=process,
-                    rule=rule,
-                    occurrence=occurrence,
-                    trigger_date=trigger,
-                    base_due_date=due.due,
-                    due_date=due.due,
-                    explanation=explanation(rule, due),
-                    created_at=now,
-                )
+                _refuse_a_future_start(rule, trigger)
+                milestone = _create(process, rule, occurrence, trigger, context)
             elif milestone.is_open and milestone.trigger_date != trigger:
-                _correct_trigger(actor=actor, milestone=milestone, trigger=trigger, closures=closures, now=now)
+                _refuse_a_future_start(rule, trigger)
+                _correct_trigger(milestone, trigger, context, reason=reason, recalculating=recalculating)
             if milestone.is_open and rule.completed_by_stage in reached:
-                milestone.completed_on = max(reached[rule.completed_by_stage], milestone.trigger_date)
-                milestone.completed_by = actor
-                milestone.completion_note = f"Reached “{process.kind_def.stage_label(rule.completed_by_stage)}”."
-                milestone.save(update_fields=["completed_on", "completed_by", "completion_note", "updated_at"])
-            trigger = _next_trigger(rule, milestone, reached)
+                _meet_by_stage(process, milestone, reached[rule.completed_by_stage], context)
+            trigger = _next_trigger(rule, milestone, reached, anchor)
             occurrence += 1
 
 
@@ -253,59 +378,136 @@ def _in_force(rule: TimescaleRule, trigger: dt.date) -> bool:
     return rule.effective_from <= trigger and (rule.effective_to is None or trigger <= rule.effective_to)
 
 
-def _next_trigger(rule: TimescaleRule, milestone: Milestone, reached: dict[str, dt.date]) -> dt.date | None:
-    if not rule.repeat_every or milestone.is_open or rule.repeat_until_stage in reached:
-        return None
-    return milestone.completed_on if rule.repeat_from == TimescaleRule.RepeatFrom.COMPLETION else milestone.due_date
-
-
-def _correct_trigger(*, actor, milestone: Milestone, trigger: dt.date, closures, now) -> None:
-    due = base_due(milestone.rule, milestone.occurrence, trigger, closures)
-    old_due = milestone.due_date
-    old_trigger = milestone.trigger_date
-    milestone.trigger_date = trigger
-    milestone.base_due_date = due.due
-    milestone.explanation = explanation(milestone.rule, due)
-    milestone.due_date = _replay(milestone, closures)
-    milestone.save(update_fields=["trigger_date", "base_due_date", "explanation", "due_date", "updated_at"])
-    MilestoneAdjustment.objects.create(
-        milestone=milestone,
-        kind=MilestoneAdjustment.Kind.TRIGGER_CORRECTED,
-        from_date=old_due,
-        to_date=milestone.due_date,
-        reason=f"{milestone.rule.trigger_label.capitalize()} corrected from {old_trigger:%-d %b %Y} "
-        f"to {trigger:%-d %b %Y}.",
-        recorded_at=now,
-        recorded_by=actor,
+def _out_of_force(rule: TimescaleRule, trigger: dt.date) -> str:
+    span = f"from {rule.effective_from:%-d %b %Y}"
+    if rule.effective_to:
+        span += f" to {rule.effective_to:%-d %b %Y}"
+    return (
+        f"Rule {rule.code} applies to a {rule.trigger_label} date {span}; on the corrected date, "
+        f"{trigger:%-d %b %Y}, the rule then in force applies instead."
     )
 
 
-def sync_case(*, actor, case: Case) -> None:
+def _refuse_a_future_start(rule: TimescaleRule, trigger: dt.date) -> None:
+    # A clock that counts forward starts from something that has happened; a planned date (counted back from)
+    # may lie ahead.
+    if rule.direction == TimescaleRule.Direction.AFTER and trigger > timezone.localdate():
+        raise ValidationError(
+            f"The {rule.trigger_label} date, {trigger:%-d %B %Y}, is in the future: rule {rule.code} "
+            f"(“{rule.milestone}”) counts from it, so it must already have happened."
+        )
+
+
+def _next_trigger(rule: TimescaleRule, milestone: Milestone, reached: dict[str, dt.date], anchor: dt.date):
+    if not rule.repeat_every or milestone.is_open or rule.repeat_until_stage in reached:
+        return None
+    if rule.repeat_from == TimescaleRule.RepeatFrom.COMPLETION:
+        return milestone.completed_on  # a waived update leaves nothing to count from: the series stops
+    return anchor
+
+
+def _create(process, rule: TimescaleRule, occurrence: int, trigger: dt.date, context: _Context) -> Milestone:
+    milestone = Milestone(
+        process=process, rule=rule, occurrence=occurrence, trigger_date=trigger, created_at=context.now
+    )
+    _apply(milestone, work_out(milestone, closures=context.closures, pauses=context.pauses,
+                               ongoing_pause=context.ongoing_pause))  # fmt: skip
+    milestone.save()
+    return milestone
+
+
+def _apply(milestone: Milestone, worked: Worked) -> None:
+    milestone.base_due_date = worked.base_due
+    milestone.due_date = worked.due
+    milestone.explanation = worked.explanation
+    milestone.extension_overtaken = worked.extension_overtaken
+
+
+def recompute(
+    milestone: Milestone, context: _Context, *, kind: str | None, reason: str = "", pause: Pause | None = None,
+    always_record: bool = False,
+) -> None:  # fmt: skip
+    """Work the milestone's date out again and keep the change, if any, in its history as `kind` (not at all when
+    `kind` is None: the caller has recorded why)."""
+    old_due = milestone.due_date
+    worked = work_out(
+        milestone, closures=context.closures, pauses=context.pauses, ongoing_pause=context.ongoing_pause,
+        extension=_latest_extension(milestone),
+    )  # fmt: skip
+    _apply(milestone, worked)
+    milestone.save(
+        update_fields=["trigger_date", "base_due_date", "due_date", "explanation", "extension_overtaken", "updated_at"]
+    )
+    if kind is not None and (always_record or worked.due != old_due):
+        MilestoneAdjustment.objects.create(
+            milestone=milestone, kind=kind, from_date=old_due, to_date=worked.due, pause=pause, reason=reason,
+            recorded_at=context.now, recorded_by=context.actor,
+        )  # fmt: skip
+
+
+def _correct_trigger(milestone: Milestone, trigger: dt.date, context: _Context, *, reason: str, recalculating: bool):
+    old_trigger = milestone.trigger_date
+    milestone.trigger_date = trigger
+    if recalculating:
+        kind, words = MilestoneAdjustment.Kind.RECALCULATED, reason
+    else:
+        kind = MilestoneAdjustment.Kind.TRIGGER_CORRECTED
+        label = milestone.rule.trigger_label.capitalize()
+        words = f"{label} corrected from {old_trigger:%-d %b %Y} to {trigger:%-d %b %Y}."
+        if reason.strip():
+            words += f" {reason.strip()}"
+    recompute(milestone, context, kind=kind, reason=words, always_record=True)
+
+
+def _meet_by_stage(process: Process, milestone: Milestone, reached_on: dt.date, context: _Context) -> None:
+    rule = milestone.rule
+    met_on = reached_on
+    stage = process.kind_def.stage_label(rule.completed_by_stage)
+    note = f"Reached “{stage}”."
+    if rule.direction == TimescaleRule.Direction.AFTER and reached_on < milestone.trigger_date:
+        # Reached before this clock started (e.g. a trigger corrected to a later date): met when it started.
+        met_on = milestone.trigger_date
+        note = f"Reached “{stage}” on {reached_on:%-d %b %Y}, before its clock started."
+    milestone.completed_on = min(met_on, timezone.localdate())
+    milestone.completed_by = context.actor
+    milestone.completion_note = note
+    milestone.save(update_fields=["completed_on", "completed_by", "completion_note", "updated_at"])
+
+
+def _waive_by_the_clock(milestone: Milestone, context: _Context, reason: str) -> None:
+    milestone.waived_at = context.now
+    milestone.waived_by = context.actor
+    milestone.waiver_reason = reason
+    milestone.save(update_fields=["waived_at", "waived_by", "waiver_reason", "updated_at"])
+
+
+def sync_case(*, actor, case: Case, reason: str = "") -> None:
     for process in case.processes.all():
-        sync_process(actor=actor, process=process)
+        sync_process(actor=actor, process=process, reason=reason)
 
 
 @transaction.atomic
 def apply_pause(*, actor, process: Process, pause: Pause) -> None:
-    """On resuming, move each open milestone on by the working (or calendar) time the process was paused."""
-    closures = closures_for(process.case.partnership)
-    now = timezone.now()
-    for milestone in process.milestones.filter(OPEN).select_related("rule"):
-        moved = _shift_for_pause(milestone, milestone.due_date, pause, closures)
-        if moved == milestone.due_date:
-            continue
-        MilestoneAdjustment.objects.create(
-            milestone=milestone,
-            kind=MilestoneAdjustment.Kind.PAUSE,
-            from_date=milestone.due_date,
-            to_date=moved,
-            pause=pause,
-            reason=f"Paused {pause.paused_on:%-d %b %Y} to {pause.resumed_on:%-d %b %Y}: {pause.get_reason_display()}.",
-            recorded_at=now,
-            recorded_by=actor,
-        )
-        milestone.due_date = moved
-        milestone.save(update_fields=["due_date", "updated_at"])
+    """On resuming, work out each open milestone again with the pause counted: only the days its clock would
+    have counted move it, and a clock the law keeps running does not move at all."""
+    context = _Context.of(process, actor=actor, partnership=process.case.partnership)
+    reason = f"Paused {pause.paused_on:%-d %b %Y} to {pause.resumed_on:%-d %b %Y}: {pause.get_reason_display()}."
+    for milestone in _milestones_with_history(process).filter(OPEN):
+        recompute(milestone, context, kind=MilestoneAdjustment.Kind.PAUSE, reason=reason, pause=pause)
+
+
+@transaction.atomic
+def recalculate_process(*, actor, process: Process, reason: str) -> int:
+    """Work out every open milestone of a process again under the clock's current rules (after an upgrade that
+    corrected them), keeping each change in its history. Returns how many dates moved."""
+    sync_process(actor=actor, process=process, reason=reason, recalculating=True)
+    context = _Context.of(process, actor=actor, partnership=process.case.partnership)
+    moved = 0
+    for milestone in _milestones_with_history(process).filter(OPEN):
+        before = milestone.due_date
+        recompute(milestone, context, kind=MilestoneAdjustment.Kind.RECALCULATED, reason=reason)
+        moved += milestone.due_date != before
+    return moved
 
 
 def _audit(actor, milestone: Milestone, changes: dict) -> None:
@@ -364,6 +566,8 @@ def milestone_extend(
     milestone = _locked(milestone)
     if not milestone.is_open:
         raise ValidationError("Only an open milestone can be extended.")
+    if milestone.process_id is None:
+        raise ValidationError("A request's response date is set when it is submitted; ask the requester for another.")
     errors = {}
     if new_due_date <= milestone.due_date:
         errors["new_due_date"] = f"An extension moves the date later than {milestone.due_date:%-d %B %Y}."
@@ -376,10 +580,11 @@ def milestone_extend(
             errors[field] = message
     if errors:
         raise ValidationError(errors)
+    old_due = milestone.due_date
     MilestoneAdjustment.objects.create(
         milestone=milestone,
         kind=MilestoneAdjustment.Kind.EXTENSION,
-        from_date=milestone.due_date,
+        from_date=old_due,
         to_date=new_due_date,
         reason=reason.strip(),
         authorised_by=authorised_by.strip(),
@@ -387,15 +592,16 @@ def milestone_extend(
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
-    old_due = milestone.due_date
-    milestone.due_date = new_due_date
-    milestone.save(update_fields=["due_date", "updated_at"])
-    _audit(actor, milestone, {"due_date": [old_due.isoformat(), new_due_date.isoformat()]})
+    context = _Context.of(milestone.process, actor=actor, partnership=milestone.case.partnership)
+    recompute(milestone, context, kind=None)  # the extension just recorded is its history
+    _audit(actor, milestone, {"due_date": [old_due.isoformat(), milestone.due_date.isoformat()]})
     return milestone
 
 
 @transaction.atomic
 def process_record_event(*, actor, process: Process, key: str, occurred_on: dt.date, note: str = "") -> ProcessEvent:
+    """Record an event that starts a clock. Recording it again, with a note saying why, corrects its date."""
+    access.require_manage_case(actor, process.case)
     kind = process.kind_def
     if key not in {event.key for event in kind.events}:
         raise ValidationError({"key": f"“{key}” is not an event of the {kind.label} process."})
@@ -409,7 +615,7 @@ def process_record_event(*, actor, process: Process, key: str, occurred_on: dt.d
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
-    sync_process(actor=actor, process=process)
+    sync_process(actor=actor, process=process, reason=note)
     audit.record(
         action="create", actor=actor, obj=event, object_label=process.case.reference,
         changes={"event": [None, key], "occurred_on": [None, occurred_on.isoformat()]},
@@ -429,7 +635,7 @@ def status_of(milestone: Milestone, *, today: dt.date, process_paused: bool, clo
         return Status.WAIVED
     if milestone.completed_on:
         return Status.MET if milestone.completed_on <= milestone.due_date else Status.MET_LATE
-    if process_paused:
+    if process_paused and milestone.rule.stops_for_pauses:
         return Status.PAUSED
     if milestone.due_date < today:
         return Status.OVERDUE

@@ -236,6 +236,20 @@ class MilestoneExtendForm(forms.Form):
     )
 
 
+class MilestoneTriggerCorrectForm(forms.Form):
+    trigger_date = date_field("The date its clock really started")
+    reason = text_box(MilestoneAdjustment, "reason", rows=2, label="Why is the date being corrected?")
+
+    def __init__(self, *args, milestone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if milestone is not None:
+            self.fields["trigger_date"].initial = milestone.trigger_date
+            self.fields["trigger_date"].help_text = (
+                f"Now {milestone.trigger_date:%-d %B %Y} ({milestone.rule.trigger_label}). Correcting it moves every "
+                "deadline counted from it."
+            )
+
+
 class MilestoneWaiveForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why does this milestone not apply?")
 

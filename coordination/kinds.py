@@ -61,11 +61,25 @@ class Timescale:
     completed_by_stage: str = ""
     repeat_every: int | None = None
     repeat_unit: str = ""
-    repeat_from: str = "due"  # the next occurrence counts from the previous one's due date, or its completion
+    # "anchor": fixed periods from the first trigger (12 months, then every 6); "completion": at most
+    # `repeat_every` after the previous occurrence was met (within 4 weeks of the previous update).
+    repeat_from: str = "anchor"
     repeat_until_stage: str = ""
     alternative_group: str = ""
     default_alternative: bool = False
     effective_from: str = "2018-06-29"  # ISO date; the 2018 Regulations' commencement unless the source is later
+    effective_to: str = ""  # ISO date of the last trigger it applies to, when a later edition replaced it
+    edition_of: str = ""  # the code of the current edition, on an earlier edition of the same timescale
+    # Whether a pause of the process stops this clock. None takes the law's default: a statute's own limit
+    # keeps running (the statute says when it stops), and a date counted back from a planned date has no
+    # running clock to stop; guidance and local timescales stop while a process is held.
+    stops_for_pauses: bool | None = None
+
+    @property
+    def pauses_stop_it(self) -> bool:
+        if self.stops_for_pauses is not None:
+            return self.stops_for_pauses
+        return self.force != "statute" and self.direction == "after"
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,11 @@ class ProcessKind:
         for stage_key in (timescale.completed_by_stage, timescale.repeat_until_stage):
             if stage_key and stage_key not in self._by_key:
                 raise ValueError(f"{self.key} timescale {timescale.code}: unknown stage {stage_key}")
+        if timescale.repeat_unit and timescale.repeat_unit != timescale.unit:
+            raise ValueError(f"{self.key} timescale {timescale.code}: a series repeats in its own unit")
+        if timescale.repeat_from == "completion" and timescale.unit != "working_days" and timescale.roll == "next":
+            # "Within N of the previous one": a date rolled later would leave more than N between two updates.
+            raise ValueError(f"{self.key} timescale {timescale.code}: an at-most-N series rolls back, not on")
 
     def trigger_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Every place a clock of this kind can start, grouped for a select box."""

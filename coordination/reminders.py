@@ -12,7 +12,8 @@ whose day has come: "before-10", "before-3", or "due" (0). A larger offset whose
 sent late once a nearer one's day has come. Once the date has passed, "overdue-N" goes once a week
 (N = whole weeks overdue, so overdue-0 on the first day after the due date). A statutory milestone (statute
 or statutory guidance) overdue by the rule's `escalate_after_working_days` is escalated, once, to the
-partnership managers. A paused or closed process, or a closed case, gets nothing.
+partnership managers. A closed process or case gets nothing; a paused process gets reminders only of the clocks
+a pause does not stop (a statute's own limits).
 
 Who: for a process, its lead and the partnership managers. For the response deadline of an information-sharing
 request (sharing/deadlines.py), the people sharing/notify.py tells of the request's moves: the requester, and
@@ -68,7 +69,7 @@ from sharing import access as sharing_access
 from sharing.models import SharingRequest
 
 from . import access, batches
-from .clock import OPEN
+from .clock import OPEN, RUNNING_ON_AN_OPEN_CASE
 from .models import (
     Case,
     ClosureDay,
@@ -76,7 +77,6 @@ from .models import (
     Milestone,
     Notification,
     Partnership,
-    Process,
     ReminderSent,
     TimescaleRule,
 )
@@ -343,12 +343,13 @@ _NOT_TOLD_OF_REQUESTS = (Membership.Role.AUDITOR, Membership.Role.AGENCY_ADMINIS
 
 
 def _due_milestones(horizon: date, batch_size: int) -> Iterator[list[Milestone]]:
-    """Open milestones due by `horizon`, a batch at a time by id: those of active processes on open cases,
-    and those of information-sharing requests awaiting a decision on open cases."""
+    """Open milestones due by `horizon`, a batch at a time by id: those of active processes on open cases
+    (and of paused ones, where the clock does not stop for a pause), and those of information-sharing requests
+    awaiting a decision on open cases."""
     candidates = (
         Milestone.objects.filter(OPEN, due_date__lte=horizon)
         .filter(
-            Q(process__status=Process.Status.ACTIVE, process__case__status=Case.Status.OPEN)
+            RUNNING_ON_AN_OPEN_CASE
             | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
         )
         .select_related(

@@ -88,7 +88,13 @@ def alternative_choose(*, actor, partnership: Partnership, rule: TimescaleRule) 
         alternative_group=rule.alternative_group,
         defaults={"rule": rule, "chosen_by": actor, "chosen_at": timezone.now()},
     )
-    others = TimescaleRule.objects.filter(alternative_group=rule.alternative_group).exclude(pk=rule.pk)
+    family = rule.edition_of or rule.code
+    # The choice covers every edition of the chosen rule (e.g. its Working Together 2018 edition).
+    others = (
+        TimescaleRule.objects.filter(alternative_group=rule.alternative_group)
+        .exclude(code=family)
+        .exclude(edition_of=family)
+    )
     for process in _open_processes(partnership, rule.process_kind):
         for milestone in process.milestones.filter(clock.OPEN, rule__in=others):
             clock.milestone_waive(

@@ -168,7 +168,7 @@ def history_of(process: Process) -> list[HistoryEntry]:
                 if change.from_stage
                 else f"Opened at “{kind.stage_label(change.to_stage)}”"
             ),
-            note=change.note,
+            note=change.note + _correction_words(change),
         )
         for change in process.stage_changes.all()
     ]
@@ -179,6 +179,13 @@ def history_of(process: Process) -> list[HistoryEntry]:
         if pause.ended_at:
             entries.append(HistoryEntry(pause.resumed_on, pause.ended_at, pause.ended_by, "Resumed", pause.resume_note))
     return sorted(entries, key=lambda entry: (entry.on, entry.recorded_at))
+
+
+def _correction_words(change: StageChange) -> str:
+    if change.corrected_from is None:
+        return ""
+    words = f"(Date corrected from {change.corrected_from:%-d %b %Y}: {change.correction_reason})"
+    return f" {words}" if change.note else words
 
 
 # --- Milestones ------------------------------------------------------------------------------------

@@ -119,15 +119,16 @@ def case_correct_dates(*, actor, case: Case, incident_date: date, la_aware_date:
     before = {"incident_date": case.incident_date, "la_aware_date": case.la_aware_date}
     case.incident_date, case.la_aware_date = incident_date, la_aware_date
     case.save(update_fields=["incident_date", "la_aware_date", "updated_at"])
-    clock.sync_case(actor=actor, case=case)
+    clock.sync_case(actor=actor, case=case, reason=reason)
     after = {"incident_date": incident_date, "la_aware_date": la_aware_date}
     audit.record(action="change", actor=actor, obj=case, changes=audit.changed_fields(before, after))
     return case
 
 
 @transaction.atomic
-def process_details_update(*, actor, process: Process, details: dict) -> Process:
-    """Change a kind's own details (e.g. the LCSPR's planned publication date); clocks counted from them move."""
+def process_details_update(*, actor, process: Process, details: dict, reason: str = "") -> Process:
+    """Change a kind's own details (e.g. the LCSPR's planned publication date); clocks counted from them move,
+    and `reason` is kept on each milestone moved."""
     access.require_manage_case(actor, process.case)
     process = _locked(process)
     model = process.kind_def.details_model_class()
@@ -139,7 +140,7 @@ def process_details_update(*, actor, process: Process, details: dict) -> Process
         setattr(row, field, value)
     row.full_clean()
     row.save()
-    clock.sync_process(actor=actor, process=process)
+    clock.sync_process(actor=actor, process=process, reason=reason)
     _audit_process(actor, process, "change", audit.changed_fields(before, details))
     return process
 
@@ -305,6 +306,59 @@ def process_move(
 
 
 @transaction.atomic
+def stage_change_correct(*, actor, change: StageChange, effective_on: date, reason: str) -> StageChange:
+    """Correct the date a stage was reached. The date first recorded is kept with the reason, and every clock
+    counted from the stage, on this process or another on the case, is worked out again."""
+    process = change.process
+    access.require_manage_case(actor, process.case)
+    process = _locked(process)
+    change = StageChange.objects.select_for_update().get(pk=change.pk, process=process)
+    label = process.kind_def.stage_label(change.to_stage)
+    changes = list(process.stage_changes.order_by("effective_on", "changed_at", "id"))
+    position = next(i for i, other in enumerate(changes) if other.pk == change.pk)
+    errors = _not_in_future(effective_on, "effective_on", f"date it reached “{label}”")
+    if position > 0 and effective_on < changes[position - 1].effective_on:
+        before = changes[position - 1]
+        errors["effective_on"] = (
+            f"It reached “{process.kind_def.stage_label(before.to_stage)}” on {_on(before.effective_on)}, "
+            f"so it cannot have reached “{label}” before then."
+        )
+    if position + 1 < len(changes) and effective_on > changes[position + 1].effective_on:
+        after = changes[position + 1]
+        errors["effective_on"] = (
+            f"It moved on to “{process.kind_def.stage_label(after.to_stage)}” on {_on(after.effective_on)}, "
+            f"so it must have reached “{label}” by then."
+        )
+    if not reason.strip():
+        errors["reason"] = "Say why the date is being corrected; the reason is kept with the stage."
+    if errors:
+        raise ValidationError(errors)
+    if effective_on == change.effective_on:
+        return change
+    old = change.effective_on
+    if change.corrected_from is None:
+        change.corrected_from = old
+    change.effective_on = effective_on
+    change.correction_reason = reason.strip()
+    change.save(update_fields=["effective_on", "corrected_from", "correction_reason"])
+    fields = ["updated_at"]
+    if position == len(changes) - 1:
+        process.stage_since = effective_on
+        fields.append("stage_since")
+        if process.status == Process.Status.CLOSED:
+            process.closed_on = effective_on
+            fields.append("closed_on")
+    if position == 0:
+        process.opened_on = effective_on
+        fields.append("opened_on")
+    process.save(update_fields=fields)
+    clock.sync_case(actor=actor, case=process.case, reason=reason.strip())
+    changed = {f"reached {change.to_stage}": [old.isoformat(), effective_on.isoformat()]}
+    _audit_process(actor, process, "change", changed)
+    return change
+
+
+@transaction.atomic
 def process_pause(
     *,
     actor,
@@ -329,6 +383,9 @@ def process_pause(
         errors["paused_on"] = (
             f"It reached “{process.stage_label}” on {_on(process.stage_since)}; a pause starts on or after that."
         )
+    last_resumed = process.pauses.exclude(resumed_on=None).order_by("-resumed_on").values_list("resumed_on", flat=True)
+    if last_resumed and paused_on < last_resumed[0]:
+        errors["paused_on"] = f"It was last paused until {_on(last_resumed[0])}; a new pause starts on or after that."
     if not explanation.strip():
         errors["explanation"] = "Say why the process is paused; the reason is kept in its history."
     if expected_resume_on and expected_resume_on < _today():

@@ -34,7 +34,7 @@ from sharing import access as sharing_access
 from sharing.models import SharingRequest
 
 from . import access, batches
-from .clock import OPEN
+from .clock import OPEN, RUNNING_ON_AN_OPEN_CASE
 from .models import (
     Case,
     ChildIdentity,
@@ -258,12 +258,12 @@ def milestone_kind(due: date, today: date) -> str | None:
 
 def _milestones(today: date, batch_size: int) -> Iterator[list[Milestone]]:
     """Open milestones due today or overdue within the catch-up window, as the reminders choose them: those of
-    active processes on open cases, and those of requests still awaiting a decision on open cases."""
+    running clocks of processes on open cases, and those of requests still awaiting a decision on open cases."""
     candidates = (
         Milestone.objects.filter(OPEN, due_date__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS),
                                  due_date__lte=today)
         .filter(
-            Q(process__status=Process.Status.ACTIVE, process__case__status=Case.Status.OPEN)
+            RUNNING_ON_AN_OPEN_CASE
             | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
         )
         .select_related("process__case", "sharing_request__case")

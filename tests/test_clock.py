@@ -48,7 +48,7 @@ def test_a_milestone_appears_with_its_date_and_how_it_was_reached(world, case):
     m = milestone(process)
     assert m.trigger_date == D(2026, 12, 21)
     assert m.due_date == D(2027, 1, 14)  # skipping 25 and 28 Dec and 1 Jan
-    assert "15 working days after 21 Dec 2026 (local authority aware)" in m.explanation
+    assert "15 working days after Mon 21 Dec 2026 (local authority aware)" in m.explanation
     assert "25 and 28 Dec and 1 Jan" in m.explanation
     assert "Working Together 2023 ch.5; partly verified" in m.explanation
 
@@ -231,6 +231,6 @@ def test_the_rapid_review_counts_15_working_days_from_the_notification_by_defaul
     m = review.milestones.get(rule__code="L4-SIN")
     assert m.due_date == D(2027, 1, 14)
     assert m.explanation.startswith(
-        "15 working days after 21 Dec 2026 (notification), skipping 25 and 28 Dec and 1 Jan"
+        "15 working days after Mon 21 Dec 2026 (notification), skipping 25 and 28 Dec and 1 Jan"
     )
     assert not review.milestones.filter(rule__code="L4").exists()  # the alternative from awareness

@@ -57,7 +57,9 @@ def test_choosing_the_rapid_review_trigger_waives_the_other_and_applies_the_choi
     review = add_process(world, "rapid_review", opened_on=world.case.la_aware_date)
     # The national default counts from the notification, which has not been recorded on this review yet.
     assert not review.milestones.filter(rule__alternative_group="rapid_review_start").exists()
-    from_awareness = TimescaleRule.objects.get(alternative_group="rapid_review_start", trigger="case:la_aware_date")
+    from_awareness = TimescaleRule.objects.get(
+        alternative_group="rapid_review_start", trigger="case:la_aware_date", edition_of=""
+    )
     verified_login(client, world.manager)
     assert client.post(reverse("timescale-choose"), {"rule": from_awareness.pk}).status_code == 302
     assert RuleChoice.objects.get(partnership=world.partnership).rule == from_awareness

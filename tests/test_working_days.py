@@ -415,65 +415,65 @@ def test_invalid_deadlines_are_refused(kwargs, error):
         pytest.param(
             (date(2026, 12, 21), 15, Unit.WORKING_DAYS),
             "notification",
-            "15 working days after 21 Dec 2026 (notification), skipping 25 and 28 Dec and 1 Jan",
+            "15 working days after Mon 21 Dec 2026 (notification), skipping 25 and 28 Dec and 1 Jan",
             id="christmas-skips",
         ),
         pytest.param(
             (date(2026, 12, 21), 15, Unit.WORKING_DAYS, AFTER, True),
             "notification",
-            "15 working days after 21 Dec 2026 (notification), counting 21 Dec 2026 as day 1, "
+            "15 working days after Mon 21 Dec 2026 (notification), counting 21 Dec 2026 as day 1, "
             "skipping 25 and 28 Dec and 1 Jan",
             id="counted-trigger-day",
         ),
         pytest.param(
             (date(2027, 6, 14), 7, Unit.WORKING_DAYS, BEFORE),
             "planned publication",
-            "7 working days before 14 Jun 2027 (planned publication)",
+            "7 working days before Mon 14 Jun 2027 (planned publication)",
             id="before",
         ),
         pytest.param(
             (date(2026, 8, 31), 6, MONTHS),
             "decision to review",
-            "6 months after 31 Aug 2026 (decision to review), "
+            "6 months after Mon 31 Aug 2026 (decision to review), "
             "moved from Sun 28 Feb 2027 to the next working day, Mon 1 Mar 2027",
             id="months-rolled",
         ),
         pytest.param(
             (date(2027, 3, 6), 56, DAYS),
             "PFD report",
-            "56 days after 6 Mar 2027 (PFD report), "
+            "56 days after Sat 6 Mar 2027 (PFD report), "
             "moved from Sat 1 May 2027 to the next working day, Tue 4 May 2027, skipping 3 May (May Day)",
             id="rolled-over-bank-holiday",
         ),
         pytest.param(
             (date(2026, 9, 28), 182, DAYS, AFTER, False, PREVIOUS),
             "first appearance",
-            "182 days after 28 Sep 2026 (first appearance), moved from Mon 29 Mar 2027 to the preceding working day, "
+            "182 days after Mon 28 Sep 2026 (first appearance), moved from Mon 29 Mar 2027 to the preceding working day, "
             "Thu 25 Mar 2027, skipping 26 Mar (Good Friday) and 29 Mar (Easter Monday)",
             id="custody-time-limit-rolled-back",
         ),
         pytest.param(
             (date(2027, 6, 5), 182, DAYS, AFTER, False, NONE),
             "charge",
-            "182 days after 5 Jun 2027 (charge), on Sat 4 Dec 2027, not a working day (Saturday): "
+            "182 days after Sat 5 Jun 2027 (charge), on Sat 4 Dec 2027, not a working day (Saturday): "
             "this rule does not move it",
             id="not-rolled",
         ),
         pytest.param(
             (date(2027, 6, 8), 1, DAYS, AFTER, False, NEXT, OFFICE_MOVE),
             "meeting",
-            "1 day after 8 Jun 2027 (meeting), moved from Wed 9 Jun 2027 to the next working day, Thu 10 Jun 2027, "
+            "1 day after Tue 8 Jun 2027 (meeting), moved from Wed 9 Jun 2027 to the next working day, Thu 10 Jun 2027, "
             "skipping 9 Jun (Office move)",
             id="closure-named",
         ),
         pytest.param(
             (date(2026, 12, 24), 1, Unit.WORKING_DAYS),
             "referral",
-            "1 working day after 24 Dec 2026 (referral), skipping 25 and 28 Dec",
+            "1 working day after Thu 24 Dec 2026 (referral), skipping 25 and 28 Dec",
             id="singular-working-day",
         ),
-        pytest.param((date(2026, 6, 3), 1, WEEKS), "x", "1 week after 3 Jun 2026 (x)", id="singular-week"),
-        pytest.param((date(2027, 1, 15), 1, MONTHS), "x", "1 month after 15 Jan 2027 (x)", id="singular-month"),
+        pytest.param((date(2026, 6, 3), 1, WEEKS), "x", "1 week after Wed 3 Jun 2026 (x)", id="singular-week"),
+        pytest.param((date(2027, 1, 15), 1, MONTHS), "x", "1 month after Fri 15 Jan 2027 (x)", id="singular-month"),
     ],
 )
 def test_explanation(arguments, label, expected):

@@ -48,6 +48,11 @@ urlpatterns = [
     path("milestones/<id:pk>/", milestones.MilestoneDetail.as_view(), name="api-milestone-detail"),
     path("milestones/<id:pk>/complete/", milestones.MilestoneComplete.as_view(), name="api-milestone-complete"),
     path("milestones/<id:pk>/extend/", milestones.MilestoneExtend.as_view(), name="api-milestone-extend"),
+    path(
+        "milestones/<id:pk>/correct-trigger/",
+        milestones.MilestoneCorrectTrigger.as_view(),
+        name="api-milestone-correct-trigger",
+    ),
     # Information-sharing requests.
     path("sharing-requests/", sharing.SharingRequestList.as_view(), name="api-sharing-request-list"),
     path("sharing-requests/<str:request_ref>/", sharing.SharingRequestDetail.as_view(),

@@ -155,7 +155,8 @@ class ProcessDetails(models.Model):
 
 
 class StageChange(models.Model):
-    """A move of a process from one stage to the next. Appended, never edited."""
+    """A move of a process from one stage to the next. Appended; only its date may be corrected, and the
+    date first recorded is kept with the reason."""
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(max_length=60, blank=True)
@@ -164,6 +165,8 @@ class StageChange(models.Model):
     changed_at = models.DateTimeField(help_text="When the move was recorded.")
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True, max_length=NOTE_LENGTH)
+    corrected_from = models.DateField(null=True, blank=True, help_text="The date first recorded, if corrected.")
+    correction_reason = models.TextField(blank=True, max_length=NOTE_LENGTH)
 
     class Meta:
         ordering = ["effective_on", "changed_at", "id"]

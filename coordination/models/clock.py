@@ -1,6 +1,7 @@
 """The statutory clock: timescale rules as data, the milestones they produce, and every change to a due date."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -44,8 +45,12 @@ class TimescaleRule(models.Model):
         UNVERIFIED = "U", "not verified"
 
     class RepeatFrom(models.TextChoices):
-        DUE = "due", "the previous due date"
-        COMPLETION = "completion", "the previous completion"
+        # "A report at the end of 12 months and of every 6 months after" (PCMR 2020 reg 13): fixed periods
+        # from the first trigger, so rolling or extending one occurrence never moves the later ones.
+        ANCHOR = "anchor", "fixed periods from the first trigger"
+        # "Within four weeks of the previous notification" (PCMR 2020 reg 34): at most N apart, counted from
+        # when the previous one was actually given.
+        COMPLETION = "completion", "the previous occurrence being met"
 
     code = models.CharField(max_length=30, help_text="A short reference, e.g. L4 or NSCP-1.")
     partnership = models.ForeignKey(
@@ -68,8 +73,14 @@ class TimescaleRule(models.Model):
     completed_by_stage = models.CharField(max_length=60, blank=True, help_text="Reaching this stage meets it.")
     repeat_every = models.PositiveSmallIntegerField(null=True, blank=True)
     repeat_unit = models.CharField(max_length=20, choices=Unit.choices, blank=True)
-    repeat_from = models.CharField(max_length=12, choices=RepeatFrom.choices, default=RepeatFrom.DUE)
+    repeat_from = models.CharField(max_length=12, choices=RepeatFrom.choices, default=RepeatFrom.ANCHOR)
     repeat_until_stage = models.CharField(max_length=60, blank=True)
+    stops_for_pauses = models.BooleanField(
+        "a pause of the process stops this clock",
+        default=True,
+        help_text="Off for limits the law keeps running while a process is held (a statute's own time limit, "
+        "a date counted back from a planned date).",
+    )
     force = models.CharField(max_length=20, choices=Force.choices)
     source = models.CharField("source citation", max_length=300)
     source_url = models.URLField("source address", max_length=500, blank=True)
@@ -80,6 +91,12 @@ class TimescaleRule(models.Model):
         max_length=60, blank=True, help_text="Rules in one group are alternatives; a partnership chooses one."
     )
     default_alternative = models.BooleanField(default=False)
+    edition_of = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The code of the rule this is another edition of (the same timescale under earlier guidance); "
+        "a partnership's choice between alternatives covers every edition.",
+    )
     reminder_working_days = models.CharField(
         "reminders (working days before)", max_length=40, default="10,3,0", help_text="Comma-separated, e.g. 10,3,0"
     )
@@ -98,9 +115,24 @@ class TimescaleRule(models.Model):
     def __str__(self):
         return f"{self.code}: {self.milestone}"
 
+    def clean(self):
+        # A series counts on in the rule's own unit: 12 months then every 6 months, 4 weeks then every 4.
+        if self.repeat_every and self.repeat_unit and self.repeat_unit != self.unit:
+            unit = self.get_unit_display()
+            raise ValidationError({"repeat_unit": f"A series repeats in the rule's own unit, {unit}."})
+
     @property
     def citation(self) -> str:
         return f"{self.source}; {self.get_force_display().lower()}; {self.get_verification_display()}"
+
+    @property
+    def runs_through_pauses_because(self) -> str:
+        """Why a pause does not stop this clock, in words for the milestone's explanation."""
+        if self.direction == self.Direction.BEFORE:
+            return "counted back from a planned date"
+        if self.force == self.Force.STATUTE:
+            return "set by statute"
+        return "as the rule is set"
 
 
 class RuleChoice(models.Model):
@@ -178,6 +210,11 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     waiver_reason = models.TextField(blank=True)
+    extension_overtaken = models.BooleanField(
+        default=False,
+        help_text="A corrected trigger or a pause moved the law's date past an extension: the later date stands "
+        "and the extension needs reviewing.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -233,6 +270,7 @@ class MilestoneAdjustment(models.Model):
         PAUSE = "pause", "Paused"
         EXTENSION = "extension", "Extended"
         TRIGGER_CORRECTED = "trigger_corrected", "Trigger date corrected"
+        RECALCULATED = "recalculated", "Recalculated"
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="adjustments")
     kind = models.CharField(max_length=20, choices=Kind.choices)

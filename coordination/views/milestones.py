@@ -4,8 +4,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import access, clock, selectors
-from ..forms import MilestoneCompleteForm, MilestoneExtendForm, MilestoneWaiveForm
+from .. import access, clock, corrections, selectors
+from ..forms import MilestoneCompleteForm, MilestoneExtendForm, MilestoneTriggerCorrectForm, MilestoneWaiveForm
 from ..models import Milestone
 from .forms import run_service
 
@@ -13,6 +13,12 @@ ACTIONS = {
     "complete": (MilestoneCompleteForm, clock.milestone_complete, "Mark as met", "Milestone marked as met."),
     "extend": (MilestoneExtendForm, clock.milestone_extend, "Extend the deadline", "Deadline extended."),
     "waive": (MilestoneWaiveForm, clock.milestone_waive, "Waive", "Milestone waived."),
+    "correct": (
+        MilestoneTriggerCorrectForm,
+        corrections.milestone_trigger_correct,
+        "Correct when its clock started",
+        "Start date corrected; the deadlines counted from it have been worked out again.",
+    ),
 }
 
 
@@ -29,7 +35,8 @@ def milestone_action(request, reference, pk, action):
     if milestone is None:
         raise Http404("No such milestone")
     form_class, service, title, done = ACTIONS[action]
-    form = form_class(request.POST or None)
+    form_arguments = {"milestone": milestone} if form_class is MilestoneTriggerCorrectForm else {}
+    form = form_class(request.POST or None, **form_arguments)
     if (
         request.method == "POST"
         and form.is_valid()

@@ -40,7 +40,7 @@ def timescales(request):
     by_kind = [(_kind_label(key), list(group)) for key, group in groupby(all_rules, key=lambda rule: rule.process_kind)]
     alternatives = {}
     for rule in all_rules:
-        if rule.alternative_group:
+        if rule.alternative_group and not rule.edition_of:  # choosing a rule chooses its earlier editions too
             alternatives.setdefault(rule.alternative_group, []).append(rule)
     # Alternatives that start on the same trigger differ in how long they give, not in when they start.
     same_start = {group: len({rule.trigger for rule in members}) == 1 for group, members in alternatives.items()}

@@ -13,6 +13,10 @@ _CTL_SOURCE = (
     "s22; counting per reg 2(4)-(5)"
 )
 _CTL_URL = "https://www.inbrief.co.uk/court-proceedings/remand-in-custody-while-awaiting-trial/"
+# The 1987 Regulations came into force on 1 April 1987 (reg 1). A custody time limit is the court's: a pause of
+# the prosecution in this portal does not stop it (the court extends it under POA 1985 s22(3)), so these rules
+# keep running, as every statutory rule does by default.
+_CTL_IN_FORCE = "1987-04-01"
 
 _AFTER_CHARGE = "That follows a charge."
 
@@ -136,11 +140,13 @@ CRIMINAL_INVESTIGATION = register(
                 amount=182,
                 unit="calendar_days",
                 force="statute",
-                source=f"{_CTL_SOURCE}: 182 days from sending to the Crown Court to the start of trial",
+                source=f"{_CTL_SOURCE}: 182 days from sending to the Crown Court to the start of trial (238 days for "
+                "an adult first in custody from 28 Sep 2020 to 27 Jun 2021, SI 2020/953: extend the milestone then)",
                 verification="V",
                 source_url=_CTL_URL,
                 roll="previous",
                 completed_by_stage="trial",
+                effective_from=_CTL_IN_FORCE,
             ),
             Timescale(
                 code="K1-56",
@@ -155,6 +161,7 @@ CRIMINAL_INVESTIGATION = register(
                 source_url=_CTL_URL,
                 roll="previous",
                 completed_by_stage="trial",
+                effective_from=_CTL_IN_FORCE,
             ),
         ),
     )

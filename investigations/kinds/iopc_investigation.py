@@ -127,6 +127,9 @@ IOPC_INVESTIGATION = register(
                 "of the start of handling, then within four weeks of the previous notification",
                 verification="V",
                 source_url=_REG34,
+                # "Within four weeks": a date on a non-working day moves back, so no two updates are more than
+                # 28 days apart, and each counts from the day the previous update was actually given.
+                roll="previous",
                 completed_by_stage="outcome_notified",  # the outcome letter supersedes the next progress update
                 repeat_every=4,
                 repeat_unit="weeks",
@@ -205,7 +208,9 @@ IOPC_INVESTIGATION = register(
                 completed_by_stage="report_submitted",  # finished before the period ends: no report is needed
                 repeat_every=6,
                 repeat_unit="months",
-                repeat_from="due",
+                # Periods of 12 and then 6 months from the same day: a report given late, or on a date rolled off a
+                # weekend, does not move the next period's end.
+                repeat_from="anchor",
                 repeat_until_stage="report_submitted",
                 effective_from=_PCMR,
             ),

@@ -143,7 +143,7 @@ MISCONDUCT_PROCEEDINGS = register(
                 completed_by_stage="investigation_report",  # finished within the period: no information is needed
                 repeat_every=6,
                 repeat_unit="months",
-                repeat_from="due",
+                repeat_from="anchor",  # periods from the same day: one late report does not move the next
                 repeat_until_stage="investigation_report",
                 effective_from=_CONDUCT_REGS,
             ),

@@ -7,7 +7,8 @@ Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership
 
 from coordination.kinds import ProcessKind, Stage, Timescale, register
 
-_WT2023 = "2023-12-15"  # Working Together to Safeguard Children 2023 took effect
+from ..working_together import WT2023
+
 _TRAFFORD = "https://www.traffordsafeguardingpartnership.org.uk/About-us/News/2020/Child-Safeguarding-Practice-Reviews-update.aspx"
 
 LCSPR = register(
@@ -124,7 +125,7 @@ LCSPR = register(
                 # A summary of improvements published instead ("summary_published") has to be marked met by hand:
                 # a rule names one completing stage.
                 completed_by_stage="published",
-                effective_from=_WT2023,
+                effective_from=WT2023,
             ),
             Timescale(
                 code="L10",
@@ -142,7 +143,7 @@ LCSPR = register(
                 # Counted back, a send-by date must never move later.
                 roll="previous",
                 completed_by_stage="pre_publication_notice_sent",
-                effective_from=_WT2023,
+                effective_from=WT2023,
             ),
         ),
     )

@@ -5,11 +5,64 @@ Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership
 
 from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
 
-_WT2023 = "2023-12-15"  # Working Together to Safeguard Children 2023 took effect
+from ..working_together import WT2023, as_in_working_together_2018
+
 _DARLINGTON = (
     "https://darlington-safeguarding-partnership.co.uk/professionals/working-with-children/"
     "child-protection-procedures/local-child-safeguarding-practice-review-lcspr"
 )
+
+_L1 = Timescale(
+    code="L1",
+    milestone="Serious incident notification to the Panel",
+    trigger="case:la_aware_date",
+    trigger_label="local authority aware",
+    amount=5,
+    unit="working_days",
+    # The duty is statutory (s16C(1)); the 5 working days are statutory guidance, and it is the
+    # time limit this rule carries.
+    force="statutory_guidance",
+    source="Children Act 2004 s16C(1) (duty); Working Together 2023 ch.5 (5 working days), "
+    "as repeated by local procedures",
+    verification="P",
+    source_url=_DARLINGTON,
+    completed_by_stage="notified",
+    effective_from=WT2023,
+)
+
+_L2 = Timescale(
+    code="L2",
+    milestone="Incident reported to the safeguarding partners (and other areas' partners where relevant)",
+    trigger="case:la_aware_date",
+    trigger_label="local authority aware",
+    amount=5,
+    unit="working_days",
+    force="guidance",
+    source="Working Together 2023 ch.5 (via local procedures: Darlington, North East Lincolnshire)",
+    verification="P",
+    source_url=_DARLINGTON,
+    effective_from=WT2023,
+)
+
+_L3 = Timescale(
+    code="L3",
+    milestone="Death of a looked-after child notified to the Panel, the Secretary of State and Ofsted",
+    trigger="event:looked_after_child_death",
+    trigger_label="death of the looked-after child",
+    amount=5,
+    unit="working_days",
+    # The duty to notify is set by law (DOMAIN.md L3: MUST); which provision, and the 5 working days (the same
+    # route and clock as L1 per local procedures), are unverified.
+    force="statute",
+    source="Working Together 2023 ch.5 and the Children Act 1989 looked-after-child framework "
+    "(older local procedures cite the Care Planning, Placement and Case Review Regs 2010 and "
+    "CA 1989 Sch 2 para 20); 5 working days per local procedures",
+    verification="U",
+    source_url="https://nelincsscp.trixonline.co.uk/chapter/child-safeguarding-practice-reviews",
+    # Not completed by "notified": that stage is the Panel only, not the Secretary of State and Ofsted.
+    effective_from=WT2023,
+)
+
 
 SERIOUS_INCIDENT_NOTIFICATION = register(
     ProcessKind(
@@ -40,52 +93,23 @@ SERIOUS_INCIDENT_NOTIFICATION = register(
             Event("looked_after_child_death", "Death of a looked-after child"),
         ),
         timescales=(
-            Timescale(
-                code="L1",
-                milestone="Serious incident notification to the Panel",
-                trigger="case:la_aware_date",
-                trigger_label="local authority aware",
-                amount=5,
-                unit="working_days",
-                # The duty is statutory (s16C(1)); the 5 working days are statutory guidance, and it is the
-                # time limit this rule carries.
-                force="statutory_guidance",
-                source="Children Act 2004 s16C(1) (duty); Working Together 2023 ch.5 (5 working days), "
-                "as repeated by local procedures",
-                verification="P",
-                source_url=_DARLINGTON,
-                completed_by_stage="notified",
-                effective_from=_WT2023,
+            _L1,
+            _L2,
+            _L3,
+            as_in_working_together_2018(
+                _L1,
+                source="Children Act 2004 s16C(1) (duty); Working Together 2018 ch.4 (5 working days), unchanged "
+                "by the 2020 relaxation per the Trafford safeguarding partnership",
             ),
-            Timescale(
-                code="L2",
-                milestone="Incident reported to the safeguarding partners (and other areas' partners where relevant)",
-                trigger="case:la_aware_date",
-                trigger_label="local authority aware",
-                amount=5,
-                unit="working_days",
-                force="guidance",
-                source="Working Together 2023 ch.5 (via local procedures: Darlington, North East Lincolnshire)",
-                verification="P",
-                source_url=_DARLINGTON,
-                effective_from=_WT2023,
+            as_in_working_together_2018(
+                _L2, source="Working Together 2018 ch.4, as repeated by local procedures of the time"
             ),
-            Timescale(
-                code="L3",
-                milestone="Death of a looked-after child notified to the Panel, the Secretary of State and Ofsted",
-                trigger="event:looked_after_child_death",
-                trigger_label="death of the looked-after child",
-                amount=5,
-                unit="working_days",
-                # Same route and clock as L1 per local procedures; the regulation and the clock are unverified.
-                force="statutory_guidance",
-                source="Working Together 2023 ch.5 and the Children Act 1989 looked-after-child framework "
-                "(older local procedures cite the Care Planning, Placement and Case Review Regs 2010 and "
-                "CA 1989 Sch 2 para 20); 5 working days per local procedures",
+            as_in_working_together_2018(
+                _L3,
+                source="Working Together 2018 ch.4 and the Children Act 1989 looked-after-child framework (Care "
+                "Planning, Placement and Case Review Regs 2010; CA 1989 Sch 2 para 20); 5 working days per local "
+                "procedures",
                 verification="U",
-                source_url="https://nelincsscp.trixonline.co.uk/chapter/child-safeguarding-practice-reviews",
-                # Not completed by "notified": that stage is the Panel only, not the Secretary of State and Ofsted.
-                effective_from=_WT2023,
             ),
         ),
     )

@@ -17,7 +17,7 @@ STATUSES = [(status.value, status.label) for status in clock.Status]
 class RuleRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = TimescaleRule
-        fields = ["code", "milestone", "force", "source", "verification"]
+        fields = ["code", "milestone", "force", "source", "verification", "stops_for_pauses"]
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
@@ -41,9 +41,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["id", "url", "case", "process", "sharing_request", "rule", "occurrence", "trigger_date",
-                  "base_due_date", "due_date", "explanation", "status", "completed_on", "completed_by",
-                  "completion_note", "waived_at", "waived_by", "waiver_reason", "created_at", "updated_at",
-                  "adjustments"]  # fmt: skip
+                  "base_due_date", "due_date", "explanation", "extension_overtaken", "status", "completed_on",
+                  "completed_by", "completion_note", "waived_at", "waived_by", "waiver_reason", "created_at",
+                  "updated_at", "adjustments"]  # fmt: skip
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -80,3 +80,12 @@ class MilestoneExtendSerializer(InputSerializer):
     reason = text_field(MilestoneAdjustment, "reason")
     authorised_by = text_field(MilestoneAdjustment, "authorised_by")
     basis = text_field(MilestoneAdjustment, "basis", help_text="The legal basis or authority.")
+
+
+class MilestoneTriggerCorrectSerializer(InputSerializer):
+    trigger_date = serializers.DateField(
+        help_text="The date its clock really started: not in the future for a clock counted forward. It is "
+        "corrected where it is recorded (the case's dates, the event, the stage reached, the kind's details), so "
+        "every deadline counted from it moves."
+    )
+    reason = text_field(MilestoneAdjustment, "reason", help_text="Why the date is corrected; kept in the history.")

@@ -5,11 +5,16 @@ browser; a request's response deadline is met by its decision."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 
-from coordination import access, clock, selectors
+from coordination import access, clock, corrections, selectors
 from coordination.models import Milestone, MilestoneAdjustment
 from sharing import access as sharing_access
 
-from ..serializers.milestones import MilestoneCompleteSerializer, MilestoneExtendSerializer, MilestoneSerializer
+from ..serializers.milestones import (
+    MilestoneCompleteSerializer,
+    MilestoneExtendSerializer,
+    MilestoneSerializer,
+    MilestoneTriggerCorrectSerializer,
+)
 from .base import ID, UPDATED_SINCE, ChangeView, DetailView, ListView, flag, query_parameter, whole_number
 
 
@@ -95,3 +100,13 @@ class MilestoneExtend(_MilestoneChange):
 
     def perform(self, milestone, data):
         clock.milestone_extend(actor=self.request.user, milestone=milestone, **data)
+
+
+class MilestoneCorrectTrigger(_MilestoneChange):
+    """Correct the date its clock started, with the reason; every deadline counted from that date is worked out
+    again."""
+
+    input_serializer_class = MilestoneTriggerCorrectSerializer
+
+    def perform(self, milestone, data):
+        corrections.milestone_trigger_correct(actor=self.request.user, milestone=milestone, **data)
