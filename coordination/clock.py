@@ -279,7 +279,7 @@ def work_out(
         extended, held = extension.to_date, 0
         if stops and pauses:
             first_counted = law.trigger if law.counted_trigger_day else law.trigger + dt.timedelta(days=1)
-            granted_on = timezone.localdate(extension.recorded_at)
+            granted_on = timezone.localtime(extension.recorded_at).date()
             try:
                 extended, held = moved_by_pauses(
                     extension.to_date, Unit(law.unit), Roll(rule.roll), since=max(granted_on, first_counted),
@@ -500,14 +500,13 @@ def apply_pause(*, actor, process: Process, pause: Pause) -> None:
 def recalculate_process(*, actor, process: Process, reason: str) -> int:
     """Work out every open milestone of a process again under the clock's current rules (after an upgrade that
     corrected them), keeping each change in its history. Returns how many dates moved."""
+    before = dict(process.milestones.filter(OPEN).values_list("pk", "due_date"))
     sync_process(actor=actor, process=process, reason=reason, recalculating=True)
     context = _Context.of(process, actor=actor, partnership=process.case.partnership)
-    moved = 0
     for milestone in _milestones_with_history(process).filter(OPEN):
-        before = milestone.due_date
         recompute(milestone, context, kind=MilestoneAdjustment.Kind.RECALCULATED, reason=reason)
-        moved += milestone.due_date != before
-    return moved
+    after = dict(process.milestones.filter(pk__in=before).values_list("pk", "due_date"))
+    return sum(after.get(pk, due) != due for pk, due in before.items())
 
 
 def _audit(actor, milestone: Milestone, changes: dict) -> None:

@@ -31,7 +31,8 @@ _RULES = (
         "force": TimescaleRule.Force.LOCAL,
         "source": "Parallel's default for a partnership without its own information-sharing protocol; "
         "choose the 2013 protocol's 14 days (IS2) or correct this rule to follow yours",
-        "verification": TimescaleRule.Verification.VERIFIED,
+        # No source states it: an assumption for the partnership to confirm or correct (DOMAIN.md's [U]).
+        "verification": TimescaleRule.Verification.UNVERIFIED,
         "default_alternative": True,
     },
     {

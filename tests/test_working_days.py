@@ -448,8 +448,8 @@ def test_invalid_deadlines_are_refused(kwargs, error):
         pytest.param(
             (date(2026, 9, 28), 182, DAYS, AFTER, False, PREVIOUS),
             "first appearance",
-            "182 days after Mon 28 Sep 2026 (first appearance), moved from Mon 29 Mar 2027 to the preceding working day, "
-            "Thu 25 Mar 2027, skipping 26 Mar (Good Friday) and 29 Mar (Easter Monday)",
+            "182 days after Mon 28 Sep 2026 (first appearance), moved from Mon 29 Mar 2027 to the preceding working "
+            "day, Thu 25 Mar 2027, skipping 26 Mar (Good Friday) and 29 Mar (Easter Monday)",
             id="custody-time-limit-rolled-back",
         ),
         pytest.param(
