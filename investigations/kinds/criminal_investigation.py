@@ -140,8 +140,10 @@ CRIMINAL_INVESTIGATION = register(
                 amount=182,
                 unit="calendar_days",
                 force="statute",
-                source=f"{_CTL_SOURCE}: 182 days from sending to the Crown Court to the start of trial (238 days for "
-                "an adult first in custody from 28 Sep 2020 to 27 Jun 2021, SI 2020/953: extend the milestone then)",
+                # SI 2020/953 made it 238 days for an adult first in custody from 28 Sep 2020 to 27 Jun 2021: such a
+                # milestone is extended by hand.
+                source=f"{_CTL_SOURCE}: 182 days from sending to the Crown Court to the start of trial (238 for "
+                "adults first in custody 28 Sep 2020-27 Jun 2021, SI 2020/953)",
                 verification="V",
                 source_url=_CTL_URL,
                 roll="previous",
