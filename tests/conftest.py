@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
 
@@ -27,6 +28,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+
+# Property tests draw the same examples on every run, so a run's result does not depend on luck; set
+# HYPOTHESIS_PROFILE=explore to draw new ones on each run while working on the clock.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def _redis_answers() -> bool:
