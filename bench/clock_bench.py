@@ -75,7 +75,8 @@ def populate(today: dt.date):
             due = today + dt.timedelta(days=n % 5) if due_now else today - dt.timedelta(days=300)
             batch.append(
                 Milestone(
-                    process=process, rule=rule, occurrence=occurrence, trigger_date=due - dt.timedelta(days=7),
+                    case_id=process.case_id, process=process, subject_id=process.pk, rule=rule, occurrence=occurrence,
+                    trigger_date=due - dt.timedelta(days=7),
                     base_due_date=due, due_date=due, explanation="bench", created_at=now,
                     completed_on=None if due_now else due,
                 )

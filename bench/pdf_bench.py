@@ -93,7 +93,8 @@ def populate():
         )  # fmt: skip
         due = start + dt.timedelta(days=4 * n)
         rows.append(Milestone(
-            process=process, rule=rule, trigger_date=start, base_due_date=due, due_date=due,
+            case_id=process.case_id, process=process, subject_id=process.pk, rule=rule, trigger_date=start,
+            base_due_date=due, due_date=due,
             explanation=f"{5 + n} working days after {start:%-d %b %Y}", created_at=now,
             completed_on=due if n % 3 == 0 and due < today else None, completed_by=manager if n % 3 == 0 else None,
         ))  # fmt: skip

@@ -88,7 +88,8 @@ def populate():
     Milestone.objects.bulk_create(
         (
             Milestone(
-                sharing_request=request, rule=rule, trigger_date=today - dt.timedelta(days=n % 30),
+                case_id=request.case_id, subject_type="sharing_request", subject_id=request.pk, rule=rule,
+                trigger_date=today - dt.timedelta(days=n % 30),
                 base_due_date=today + dt.timedelta(days=10 - n % 30), due_date=today + dt.timedelta(days=10 - n % 30),
                 explanation="Bench.", created_at=now,
             )

@@ -13,13 +13,21 @@ object check built on it ("may this user see this case?"). The rules, after DOMA
   professional standards, the appropriate authority).
 - The child's identifiable details are seen only by those explicitly granted them.
 - A grant may carry an expiry; from that moment it no longer matches, with no job to run.
+- A deadline is working detail: seen with its process in full, or with the app's record it belongs to.
+
+An app whose records others read (an information-sharing request, a document) answers who may see them in its own
+access module and registers that answer here (`register_readable`), so every question about any object, from the
+webhooks, the reminders, the calendar feed and the PDF summaries alike, is asked through `visible` and `may_see`.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from . import kinds
+from . import kinds, subjects
 from .models import (
     Case,
     CaseGroupObjectPermission,
@@ -28,6 +36,9 @@ from .models import (
     ChildIdentityGroupObjectPermission,
     ChildIdentityUserObjectPermission,
     Membership,
+    Milestone,
+    Notification,
+    Organisation,
     Partnership,
     Process,
     ProcessGroupObjectPermission,
@@ -41,6 +52,24 @@ def memberships_of(user):
 
 def is_member(user) -> bool:
     return user.is_authenticated and user.is_active and memberships_of(user).exists()
+
+
+def acts_for(user, organisation: Organisation | int) -> bool:
+    """Whether the user is, today, an active member of the organisation (someone who left is not)."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return user.is_active and memberships_of(user).filter(organisation_id=organisation_id).exists()
+
+
+def still_acting_for(people: Iterable[tuple[object, int]]) -> set[tuple[int, int]]:
+    """Of (user, organisation id) pairs, those where the user is an active member of the organisation, as
+    (user id, organisation id), in one query: a process lead who has left the owning organisation drops out."""
+    people = [(user, organisation_id) for user, organisation_id in people if user is not None and user.is_active]
+    if not people:
+        return set()
+    pairs = Membership.objects.filter(
+        user_id__in={user.pk for user, _ in people}, organisation_id__in={org for _, org in people}
+    ).values_list("user_id", "organisation_id")
+    return set(pairs) & {(user.pk, organisation_id) for user, organisation_id in people}
 
 
 def live_grants(grants: QuerySet) -> QuerySet:
@@ -67,6 +96,23 @@ def partnerships_managed_by(user) -> QuerySet[Partnership]:
     return Partnership.objects.filter(
         Q(local_authority__in=manager_orgs) | Q(icb__in=manager_orgs) | Q(police__in=manager_orgs)
     )
+
+
+def managers_of(partnerships: Iterable[Partnership]) -> dict[int, dict[int, object]]:
+    """The active partnership managers of each partnership ({partnership id: {user id: user}}), in one query:
+    members with that role in one of its three statutory partners (Children Act 2004 s16E), the people
+    `partnerships_managed_by` answers for the other way round."""
+    partnerships = {p.pk: p for p in partnerships}
+    partners = {p.pk: (p.local_authority_id, p.icb_id, p.police_id) for p in partnerships.values()}
+    by_org: dict[int, list] = defaultdict(list)
+    memberships = Membership.objects.filter(
+        role=Membership.Role.PARTNERSHIP_MANAGER,
+        organisation_id__in={org for orgs in partners.values() for org in orgs},
+        user__is_active=True,
+    ).select_related("user")
+    for membership in memberships.order_by("user_id"):
+        by_org[membership.organisation_id].append(membership.user)
+    return {pk: {user.pk: user for org in orgs for user in by_org[org]} for pk, orgs in partners.items()}
 
 
 def may_manage_partnership(user, partnership: Partnership) -> bool:
@@ -142,3 +188,54 @@ def identities_visible_to(user) -> QuerySet[ChildIdentity]:
         user, ChildIdentityUserObjectPermission, ChildIdentityGroupObjectPermission, "view_childidentity"
     )
     return ChildIdentity.objects.filter(granted, case__in=cases_visible_to(user))
+
+
+# --- Deadlines and notifications -----------------------------------------------------------------------
+
+
+def milestones_visible_to(user) -> QuerySet[Milestone]:
+    """Deadlines the user may see: those of processes they see in full, and those of the registered records
+    (coordination/subjects.py) they may see."""
+    if not is_member(user):
+        return Milestone.objects.none()
+    condition = Q(process__in=processes_visible_to(user))
+    for subject in subjects.registered():
+        condition |= subjects.within(subject.key, visible(user, subject.model))
+    return Milestone.objects.filter(condition)
+
+
+def notifications_visible_to(user) -> QuerySet[Notification]:
+    """The person's notifications about what they may still see: one sent before a grant was revoked or expired
+    names a case they no longer may, so it is no longer shown or counted. A notification about a registered
+    record (a request) follows the record instead: a provider may be party to a request on a case whose page it
+    does not see."""
+    about_case = Q(subject_type="") & (Q(case=None) | Q(case__in=cases_visible_to(user)))
+    about_record = Q(pk__in=[])
+    for subject in subjects.registered():
+        about_record |= subjects.within(subject.key, visible(user, subject.model))
+    return Notification.objects.filter(about_case | about_record, user=user)
+
+
+# --- Every kind of object ------------------------------------------------------------------------------
+
+_readable: dict[type[Model], Callable[[object], QuerySet]] = {}
+
+
+def register_readable(model: type[Model], visible_to: Callable[[object], QuerySet]) -> None:
+    """An app's records that people read: `visible_to(user)` is the app's own answer to who may see them."""
+    _readable[model] = visible_to
+
+
+def visible(user, model: type[Model]) -> QuerySet:
+    """The objects of this kind the user may see, whatever the kind: one question for every list and check."""
+    core: dict[type[Model], Callable[[object], QuerySet]] = {
+        Case: cases_visible_to,
+        Process: processes_visible_to,
+        ChildIdentity: identities_visible_to,
+        Milestone: milestones_visible_to,
+    }
+    return {**core, **_readable}[model](user)
+
+
+def may_see(user, obj) -> bool:
+    return visible(user, type(obj)).filter(pk=obj.pk).exists()

@@ -15,9 +15,9 @@ import icalendar
 from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
+from . import subjects
 from .models import CalendarFeed, Milestone, MilestoneAdjustment, Process
 from .selectors import open_deadlines_visible_to
 
@@ -46,8 +46,8 @@ def revoke(user) -> CalendarFeed:
 
 
 def feed_milestones(user):
-    """Open milestones the user may see (on processes and on information-sharing requests), soonest first,
-    in one query."""
+    """Open milestones the user may see (on processes and on the apps' records), soonest first, in one query and
+    one more per kind of record (coordination/subjects.py)."""
     last_adjusted = (
         MilestoneAdjustment.objects.filter(milestone=OuterRef("pk"))
         .order_by("-recorded_at", "-id")
@@ -81,9 +81,7 @@ def _description(milestone: Milestone, link: str) -> str:
 
 
 def _link(milestone: Milestone, site_url: str) -> str:
-    if milestone.process_id:
-        return site_url + reverse("process-detail", args=[milestone.case.reference, milestone.process_id])
-    return site_url + reverse("sharing-request-detail", args=[milestone.sharing_request.reference])
+    return site_url + milestone.get_absolute_url()
 
 
 def _event(milestone: Milestone, *, site_url: str, stamp: dt.datetime) -> icalendar.Event:
@@ -117,6 +115,6 @@ def calendar_for(user, *, site_url: str) -> bytes:
     calendar.add("refresh-interval", icalendar.vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
-    for milestone in feed_milestones(user):
+    for milestone in subjects.attach(feed_milestones(user)):
         calendar.add_component(_event(milestone, site_url=site_url, stamp=stamp))
     return calendar.to_ical()

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import access, audit, kinds
+from . import access, audit, kinds, subjects
 from .models import (
     Case,
     ClosureDay,
@@ -119,12 +119,12 @@ def _edition_family(rule: TimescaleRule) -> str:
     return rule.edition_of or rule.code
 
 
-def rules_in_use(*, partnership_id: int, kind: str) -> list[TimescaleRule]:
-    """The national rules for a kind (of process, or "information_sharing") and the partnership's own, with
-    one rule per group of alternatives: the partnership's choice, or the default. A choice covers every edition
-    of the chosen rule; which edition applies is decided by the trigger date."""
+def rules_in_use(*, partnership_id: int, kind: str = "", subject_type: str = subjects.PROCESS) -> list[TimescaleRule]:
+    """The national rules for a kind of process (or for a registered deadline subject) and the partnership's own,
+    with one rule per group of alternatives: the partnership's choice, or the default. A choice covers every
+    edition of the chosen rule; which edition applies is decided by the trigger date."""
     rules = TimescaleRule.objects.filter(
-        Q(partnership=None) | Q(partnership_id=partnership_id), process_kind=kind
+        Q(partnership=None) | Q(partnership_id=partnership_id), subject_type=subject_type, process_kind=kind
     ).order_by("code")
     chosen = {
         group: edition_of or code
@@ -408,8 +408,9 @@ def _next_trigger(rule: TimescaleRule, milestone: Milestone, reached: dict[str, 
 
 def _create(process, rule: TimescaleRule, occurrence: int, trigger: dt.date, context: _Context) -> Milestone:
     milestone = Milestone(
-        process=process, rule=rule, occurrence=occurrence, trigger_date=trigger, created_at=context.now
-    )
+        case_id=process.case_id, process=process, subject_id=process.pk, rule=rule, occurrence=occurrence,
+        trigger_date=trigger, created_at=context.now,
+    )  # fmt: skip
     _apply(milestone, work_out(milestone, closures=context.closures, pauses=context.pauses,
                                ongoing_pause=context.ongoing_pause))  # fmt: skip
     milestone.save()
@@ -519,14 +520,23 @@ def _audit(actor, milestone: Milestone, changes: dict) -> None:
 def _locked(milestone: Milestone) -> Milestone:
     return (
         Milestone.objects.select_for_update(of=("self",))
-        .select_related("rule", "process__case", "sharing_request__case")
+        .select_related("rule", "case__partnership", "process")
         .get(pk=milestone.pk)
     )
+
+
+def require_manage(actor, milestone: Milestone) -> None:
+    """Meeting, waiving or extending a deadline by hand is for the case's partnership managers; a registered
+    record's deadline (a request's response) is met by the record's own steps, never here."""
+    if milestone.subject_type != subjects.PROCESS:
+        raise PermissionDenied(f"{milestone.subject_label}'s deadline is met by its own steps, not by hand.")
+    access.require_manage_case(actor, milestone.case)
 
 
 @transaction.atomic
 def milestone_complete(*, actor, milestone: Milestone, completed_on: dt.date, note: str = "") -> Milestone:
     milestone = _locked(milestone)
+    require_manage(actor, milestone)
     if not milestone.is_open:
         raise ValidationError("This milestone has already been met or waived.")
     if completed_on > timezone.localdate():
@@ -546,6 +556,7 @@ def milestone_complete(*, actor, milestone: Milestone, completed_on: dt.date, no
 @transaction.atomic
 def milestone_waive(*, actor, milestone: Milestone, reason: str) -> Milestone:
     milestone = _locked(milestone)
+    require_manage(actor, milestone)
     if not milestone.is_open:
         raise ValidationError("This milestone has already been met or waived.")
     if not reason.strip():
@@ -563,10 +574,9 @@ def milestone_extend(
     *, actor, milestone: Milestone, new_due_date: dt.date, reason: str, authorised_by: str, basis: str
 ) -> Milestone:
     milestone = _locked(milestone)
+    require_manage(actor, milestone)
     if not milestone.is_open:
         raise ValidationError("Only an open milestone can be extended.")
-    if milestone.process_id is None:
-        raise ValidationError("A request's response date is set when it is submitted; ask the requester for another.")
     errors = {}
     if new_due_date <= milestone.due_date:
         errors["new_due_date"] = f"An extension moves the date later than {milestone.due_date:%-d %B %Y}."

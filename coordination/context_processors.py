@@ -1,4 +1,4 @@
-from . import audit, break_glass, reminders
+from . import audit, break_glass, extensions, reminders
 from .api import keys
 
 
@@ -12,4 +12,5 @@ def notifications(request):
         "may_read_audit": audit.may_read_trail(user),
         "may_break_glass": break_glass.may_break_glass(user),
         "may_manage_integrations": keys.administered_organisations(user).exists(),
+        "app_nav_links": extensions.nav_links(),
     }

@@ -15,9 +15,10 @@ or statutory guidance) overdue by the rule's `escalate_after_working_days` is es
 partnership managers. A closed process or case gets nothing; a paused process gets reminders only of the clocks
 a pause does not stop (a statute's own limits).
 
-Who: for a process, its lead and the partnership managers. For the response deadline of an information-sharing
-request (sharing/deadlines.py), the people sharing/notify.py tells of the request's moves: the requester, and
-the provider's single point of contact or else its caseworkers; and only while the request awaits a decision.
+Who: for a process, its lead (while still a member of the organisation that owns it) and the partnership
+managers (coordination.access.managers_of). For the deadline of a record an app registered
+(coordination/subjects.py), the people the app names: for an information-sharing request, the requester and the
+provider's single point of contact or else its caseworkers, only while the request awaits a decision.
 
 Exactly once: a reminder is a ReminderSent row, unique per (milestone, recipient, key). A run inserts the
 rows it wants with ON CONFLICT DO NOTHING and then owns only the rows carrying its own run id, so two
@@ -65,18 +66,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sharing import access as sharing_access
-from sharing.models import SharingRequest
-
-from . import access, batches
+from . import access, batches, subjects
 from .clock import OPEN, RUNNING_ON_AN_OPEN_CASE
 from .models import (
-    Case,
     ClosureDay,
-    Membership,
     Milestone,
     Notification,
-    Partnership,
     ReminderSent,
     TimescaleRule,
 )
@@ -180,19 +175,9 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=getattr(settings, "REMINDER_CLAIM_LEASE_SECONDS", DEFAULT_CLAIM_LEASE_SECONDS))
 
 
-def notifications_visible_to(user):
-    """The person's notifications about what they may still see: one sent before a grant was revoked or
-    expired names a case they no longer may, so it is no longer shown or counted. A notification about an
-    information-sharing request follows the request instead: a provider may be party to a request on a case
-    whose page it does not see."""
-    about_request = Q(sharing_request__isnull=False, sharing_request__in=sharing_access.requests_visible_to(user))
-    about_case = Q(sharing_request=None) & (Q(case=None) | Q(case__in=access.cases_visible_to(user)))
-    return Notification.objects.filter(about_request | about_case, user=user)
-
-
 def unread_count(user) -> int:
     """How many of the person's notifications they have not read, for the badge in the page header."""
-    return notifications_visible_to(user).filter(read_at=None).count()
+    return access.notifications_visible_to(user).filter(read_at=None).count()
 
 
 # --- The run ----------------------------------------------------------------------------------------
@@ -332,91 +317,17 @@ def _furthest_offset() -> int:
     return max((max(reminder_offsets(text), default=0) for text in texts), default=0)
 
 
-# A request's response deadline is reminded of only while the provider still has to decide.
-AWAITING_DECISION = (
-    SharingRequest.Status.SUBMITTED,
-    SharingRequest.Status.ACKNOWLEDGED,
-    SharingRequest.Status.UNDER_CONSIDERATION,
-)
-# As sharing/notify.py: people whose role is oversight, not casework, are not told of every request.
-_NOT_TOLD_OF_REQUESTS = (Membership.Role.AUDITOR, Membership.Role.AGENCY_ADMINISTRATOR)
-
-
 def _due_milestones(horizon: date, batch_size: int) -> Iterator[list[Milestone]]:
-    """Open milestones due by `horizon`, a batch at a time by id: those of active processes on open cases
-    (and of paused ones, where the clock does not stop for a pause), and those of information-sharing requests
-    awaiting a decision on open cases."""
+    """Open milestones due by `horizon`, a batch at a time by id: those of active processes on open cases (and of
+    paused ones, where the clock does not stop for a pause), and those of the apps' records whose deadlines still
+    run (coordination/subjects.py: a request awaiting its provider's decision)."""
     candidates = (
         Milestone.objects.filter(OPEN, due_date__lte=horizon)
-        .filter(
-            RUNNING_ON_AN_OPEN_CASE
-            | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
-        )
-        .select_related(
-            "rule",
-            "process",
-            "process__case",
-            "process__case__partnership",
-            "process__lead",
-            "sharing_request",
-            "sharing_request__case",
-            "sharing_request__case__partnership",
-            "sharing_request__requested_by",
-            "sharing_request__addressee",
-        )
+        .filter(RUNNING_ON_AN_OPEN_CASE | subjects.running_q())
+        .select_related("rule", "case", "case__partnership", "process", "process__lead")
         .order_by("pk")
     )
     yield from batches.by_id(candidates, size=batch_size)
-
-
-def _request_people(requests: list[SharingRequest]) -> dict[int, dict[int, object]]:
-    """Who is reminded of each request's deadline ({request id: {user id: user}}), in one query for the batch.
-
-    The same people sharing.notify.people_to_tell names: the requester, and the provider's single point of
-    contact or, if none, its active members other than auditors and agency administrators. Each must still
-    be an active member of the organisation they act for, so someone who has left hears nothing more."""
-    if not requests:
-        return {}
-    organisations = {r.requesting_organisation_id for r in requests} | {r.providing_organisation_id for r in requests}
-    memberships = Membership.objects.filter(organisation_id__in=organisations, user__is_active=True).select_related(
-        "user"
-    )
-    members: dict[int, dict[int, object]] = defaultdict(dict)
-    caseworkers: dict[int, dict[int, object]] = defaultdict(dict)
-    for membership in memberships:
-        members[membership.organisation_id][membership.user_id] = membership.user
-        if membership.role not in _NOT_TOLD_OF_REQUESTS:
-            caseworkers[membership.organisation_id][membership.user_id] = membership.user
-    people: dict[int, dict[int, object]] = {}
-    for request in requests:
-        to = {}
-        requesters = members[request.requesting_organisation_id]
-        if request.requested_by_id in requesters:
-            to[request.requested_by_id] = requesters[request.requested_by_id]
-        providers = members[request.providing_organisation_id]
-        if request.addressee_id:
-            if request.addressee_id in providers:
-                to[request.addressee_id] = providers[request.addressee_id]
-        else:
-            to.update(caseworkers[request.providing_organisation_id])
-        people[request.pk] = to
-    return people
-
-
-def _managers(partnerships: Iterable[Partnership]) -> dict[int, dict[int, object]]:
-    """Active partnership managers of each partnership ({partnership id: {user id: user}}), in one query."""
-    partnerships = {p.pk: p for p in partnerships}
-    org_ids = {org_id for p in partnerships.values() for org_id in p.statutory_partner_ids()}
-    by_org: dict[int, list] = defaultdict(list)
-    memberships = Membership.objects.filter(
-        role=Membership.Role.PARTNERSHIP_MANAGER, organisation_id__in=org_ids, user__is_active=True
-    ).select_related("user")
-    for membership in memberships:
-        by_org[membership.organisation_id].append(membership.user)
-    return {
-        pk: {user.pk: user for org_id in sorted(p.statutory_partner_ids()) for user in by_org[org_id]}
-        for pk, p in partnerships.items()
-    }
 
 
 def _claim_batch(
@@ -429,8 +340,14 @@ def _claim_batch(
     result: DispatchResult,
 ) -> list[_Claim]:
     """Claim this batch's reminders due today; add the claims this run now owns to `recipients` and return them."""
-    managers = _managers({m.case.partnership for m in batch})
-    request_people = _request_people([m.sharing_request for m in batch if m.sharing_request_id])
+    batch = subjects.attach(batch)
+    managers = access.managers_of({m.case.partnership for m in batch})
+    # A process's lead is reminded while still a member of the organisation that owns the process.
+    leads = access.still_acting_for((m.process.lead, m.process.owner_id) for m in batch if m.process_id)
+    people_of_records = {
+        subject.key: subject.reminder_recipients([m.subject for m in batch if m.subject_type == subject.key])
+        for subject in subjects.registered()
+    }
     offsets: dict[int, tuple[int, ...]] = {}
     wanted: set[tuple[int, int, str]] = set()
     users: dict[int, object] = {}
@@ -443,11 +360,11 @@ def _claim_batch(
         if key is None:
             continue
         if process is None:
-            to = dict(request_people[milestone.sharing_request_id])
+            to = dict(people_of_records[milestone.subject_type].get(milestone.subject_id, {}))
         else:
             to = dict(managers[case.partnership_id])
-            if process.lead is not None and process.lead.is_active:
-                to[process.lead.pk] = process.lead
+            if (process.lead_id, process.owner_id) in leads:
+                to[process.lead_id] = process.lead
         users.update(to)
         wanted.update((milestone.pk, user_id, key) for user_id in to)
         if escalation_due(rule, milestone.due_date, today, local):
@@ -561,7 +478,8 @@ def _deliver(
                     kind=Notification.Kind.ESCALATION if item["escalated"] else Notification.Kind.REMINDER,
                     case_id=item["case_id"],
                     milestone_id=item["milestone_id"],
-                    sharing_request_id=item["sharing_request_id"],
+                    subject_type=item["subject_type"],
+                    subject_id=item["subject_id"],
                     message=item["message"],
                     created_at=now,
                 )
@@ -586,7 +504,9 @@ def _item(milestone: Milestone, escalated: bool, *, today: date, closures: _Clos
     return {
         "case_id": case.pk,
         "milestone_id": milestone.pk,
-        "sharing_request_id": milestone.sharing_request_id,
+        # A registered record's reminder follows the record, as its other notifications do.
+        "subject_type": "" if milestone.process_id else milestone.subject_type,
+        "subject_id": None if milestone.process_id else milestone.subject_id,
         "reference": case.reference,
         "pseudonym": case.pseudonym,
         "kind": milestone.subject_label,

@@ -124,6 +124,6 @@ def closure_day_add(*, actor, partnership: Partnership, date: dt.date, name: str
 def rules_of(partnership: Partnership) -> list[TimescaleRule]:
     return list(
         TimescaleRule.objects.filter(Q(partnership=None) | Q(partnership=partnership)).order_by(
-            "process_kind", "partnership", "code"
+            "subject_type", "process_kind", "partnership", "code"
         )
     )

@@ -8,10 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from sharing import access as sharing_access
-from sharing import deadlines as sharing_deadlines
-
-from . import access, clock, kinds
+from . import access, clock, kinds, subjects
 from .models import (
     Case,
     ClosureDay,
@@ -218,11 +215,6 @@ def milestone_rows(process: Process, *, closures: dict[date, str] | None = None)
     return sorted(rows, key=lambda row: (not row.milestone.is_open, row.milestone.due_date))
 
 
-# The deadlines dashboard's "Process" filter also offers information-sharing requests, whose response deadlines
-# sit on the same clock (sharing/deadlines.py) but belong to a request rather than a process.
-SHARING_KIND = sharing_deadlines.KIND
-
-
 class DeadlineFilter(django_filters.FilterSet):
     SHOW_CHOICES = (("attention", "Overdue and due soon"), ("open", "Every open deadline"))
     SORT_CHOICES = (("due", "Due date, soonest first"), ("-due", "Due date, latest first"))
@@ -247,29 +239,25 @@ class DeadlineFilter(django_filters.FilterSet):
         data.setdefault("show", "attention")
         data.setdefault("sort", "due")
         super().__init__(data, *args, **kwargs)
-        self.filters["kind"].extra["choices"] = [*kinds.choices(), (SHARING_KIND, sharing_deadlines.KIND_LABEL)]
+        # Besides the kinds of process, the deadline subjects the apps registered (e.g. information-sharing requests).
+        self.filters["kind"].extra["choices"] = [*kinds.choices(), *subjects.choices()]
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(
-            Q(process__case__reference__icontains=value)
-            | Q(process__case__pseudonym__icontains=value)
-            | Q(sharing_request__case__reference__icontains=value)
-            | Q(sharing_request__case__pseudonym__icontains=value)
-            # A request's own reference (NSCP-2026-001-IS01) starts with its case's, so this adds only the suffix.
-            | Q(sharing_request__reference__icontains=value)
+            Q(case__reference__icontains=value) | Q(case__pseudonym__icontains=value) | subjects.searching(value)
         )
 
     def of_kind(self, queryset, name, value):
-        if value == SHARING_KIND:
-            return queryset.filter(sharing_request__isnull=False)
+        if value in dict(subjects.choices()):
+            return queryset.filter(subject_type=value)
         return queryset.filter(process__kind=value)
 
     def of_agency(self, queryset, name, value):
-        # A process's agency is the one that owns it; a request's is the one asked to answer it.
-        return queryset.filter(Q(process__owner=value) | Q(sharing_request__providing_organisation=value))
+        # A process's agency is the one that owns it; a registered record's is the one that has to act on it.
+        return queryset.filter(Q(process__owner=value) | subjects.for_agency(value))
 
     def limit(self, queryset, name, value):
         if value == "attention":
@@ -281,47 +269,36 @@ class DeadlineFilter(django_filters.FilterSet):
 
 
 def open_deadlines_visible_to(user) -> QuerySet[Milestone]:
-    """Open milestones the user may see: those of open processes whose working detail they see, and the
-    response deadlines of the information-sharing requests they see on open cases. Rows carry what the
-    dashboard and the calendar feed show (select_related), so listing them costs one query however many."""
-    on_processes = Q(process__in=access.processes_visible_to(user)) & ~Q(process__status=Process.Status.CLOSED)
-    on_requests = Q(sharing_request__in=sharing_access.requests_visible_to(user)) & Q(
-        sharing_request__case__status=Case.Status.OPEN
-    )
+    """Open milestones the user may see, on open cases and not on closed processes. Rows carry what the dashboard
+    and the calendar feed show (select_related; the registered records come with subjects.attach), so listing
+    them costs the same queries however many."""
     return (
-        Milestone.objects.filter(clock.OPEN)
-        .filter(on_processes | on_requests)
-        .select_related(
-            "rule",
-            "process",
-            "process__case",
-            "process__owner",
-            "sharing_request",
-            "sharing_request__case",
-            "sharing_request__requesting_organisation",
-            "sharing_request__providing_organisation",
-        )
+        access.milestones_visible_to(user)
+        .filter(clock.OPEN, case__status=Case.Status.OPEN)
+        .exclude(process__status=Process.Status.CLOSED)
+        .select_related("rule", "case", "process", "process__owner")
     )
 
 
 def deadlines(*, user, params) -> DeadlineFilter:
-    """Open milestones on open processes, and on information-sharing requests, that the user may see."""
+    """Open deadlines the user may see, for the dashboard's filters and pages."""
     # A provider may be party to a request without seeing its case: the case is linked only for those who may.
     milestones = open_deadlines_visible_to(user).annotate(
-        case_visible=Exists(access.cases_visible_to(user).filter(pk=OuterRef("sharing_request__case")))
+        case_visible=Exists(access.cases_visible_to(user).filter(pk=OuterRef("case")))
     )
     return DeadlineFilter(params, queryset=milestones)
 
 
 def deadline_rows(milestones, closures: dict[int | None, dict[date, str]]) -> list[MilestoneRow]:
     today = timezone.localdate()
+    milestones = subjects.attach(milestones)
     return [
         MilestoneRow(
             m,
             clock.status_of(
                 m,
                 today=today,
-                # A request's deadline is never paused: only a process pauses.
+                # Only a process pauses: a registered record's deadline never does.
                 process_paused=m.process_id is not None and m.process.status == Process.Status.PAUSED,
                 closures=closures.get(m.case.partnership_id, closures[None]),
             ),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import extensions
 from .views import (
     access,
     audit,
@@ -88,8 +89,8 @@ urlpatterns += [
     path("break-glass/", break_glass.break_glass_open, name="break-glass"),
 ]
 
-# Information sharing between agencies: requests, decisions, disclosures, documents (sharing/urls.py).
-urlpatterns += [path("", include("sharing.urls"))]
+# The apps' own pages (coordination/extensions.py), e.g. information sharing between agencies.
+urlpatterns += [path("", include(module)) for module in extensions.web_urls()]
 
 # Webhook endpoints, for an organisation's administrators (coordination/views/webhooks.py).
 urlpatterns += [
@@ -108,7 +109,7 @@ urlpatterns += [
 # PDF summaries (coordination/summaries/): ask for one, follow its progress, download it (the requester only).
 urlpatterns += [
     path("cases/<str:reference>/summaries/new/", summaries.case_summary_request, name="case-summary-request"),
-    path("sharing/register/summaries/new/", summaries.register_summary_request, name="register-summary-request"),
+    path("summaries/<slug:kind>/new/", summaries.organisation_summary_request, name="organisation-summary-request"),
     path("summaries/<int:summary_pk>/status/", summaries.summary_status, name="summary-status"),
     path("summaries/<int:summary_pk>/download/", summaries.summary_download, name="summary-download"),
 ]

@@ -1,4 +1,4 @@
-"""Webhook events: telling an organisation's case system that something it may read has changed (issue 6).
+"""Webhook events: telling an organisation's case system that something it may read has changed.
 
 The outbox: `emit` is called inside the service's transaction, after the change, and inserts one
 WebhookDelivery per endpoint that should hear of it. The rows commit or roll back with the change, so no
@@ -22,7 +22,7 @@ inserts each delivery once, and a deadline that is extended is announced again f
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,42 +30,35 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from sharing import access as sharing_access
-from sharing.models import SharingRequest
-
-from . import access, batches
+from . import access, batches, subjects
 from .clock import OPEN, RUNNING_ON_AN_OPEN_CASE
-from .models import (
-    Case,
-    ChildIdentity,
-    Milestone,
-    Organisation,
-    Process,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from .reminders import AWAITING_DECISION
+from .models import Case, Milestone, Organisation, Process, WebhookDelivery, WebhookEndpoint
 
 MILESTONE_DUE = "milestone.due"
 MILESTONE_OVERDUE = "milestone.overdue"
-SHARING_REQUEST_STATUS_CHANGED = "sharing_request.status_changed"
 PROCESS_STAGE_CHANGED = "process.stage_changed"
 ACCESS_GRANTED = "access.granted"
 
+# Every event an endpoint may subscribe to, with what it means; an app adds its own with `register_event`.
 EVENTS = {
     PROCESS_STAGE_CHANGED: "A process moved to another stage",
-    SHARING_REQUEST_STATUS_CHANGED: "An information-sharing request changed status",
     MILESTONE_DUE: "A deadline is due today",
     MILESTONE_OVERDUE: "A deadline has passed",
     ACCESS_GRANTED: "Your organisation was granted access to a case, a process or the child's details",
 }
 
 # What a payload's data may hold: ids, keys and dates. Anything else is refused, so a future caller cannot put
-# a pseudonym or a note into an event by accident.
-DATA_KEYS = frozenset(
-    {"case", "process", "kind", "from_stage", "to_stage", "sharing_request", "from_status", "to_status",
-     "milestone", "due_date", "scope", "links"}
-)  # fmt: skip
+# a pseudonym or a note into an event by accident. An app's events add the keys they need.
+DATA_KEYS = {"case", "process", "kind", "from_stage", "to_stage", "milestone", "due_date", "scope", "links"}
+
+
+def register_event(event_type: str, description: str, *, data_keys: Iterable[str] = ()) -> None:
+    """An app's own event, e.g. "sharing_request.status_changed", and the id keys its data holds."""
+    if EVENTS.get(event_type, description) != description:
+        raise ValueError(f"webhook event {event_type!r} is registered twice")
+    EVENTS[event_type] = description
+    DATA_KEYS.update(data_keys)
+
 
 # An overdue milestone is announced on the first scan after its date; a scan that was not running for a few days
 # still catches up within this window, and milestones overdue for longer are not looked at again every run.
@@ -133,37 +126,14 @@ def _readers(objects: QuerySet, conditions: dict[int, Q | Value]) -> dict[int, s
     return readers
 
 
-# How each kind of object is read: the access-layer queryset a key user must find it in. (A process is read in
-# full; its stage alone is announced on the case's terms, see process_stage_changed.)
-_VISIBLE: dict[type, Callable[[object], QuerySet]] = {
-    Case: access.cases_visible_to,
-    Process: access.processes_visible_to,
-    ChildIdentity: access.identities_visible_to,
-    SharingRequest: sharing_access.requests_visible_to,
-}
-
-
 def _may_read(obj, users: dict[int, object]) -> set[int]:
-    """The ids of those users who may read `obj`."""
-    if isinstance(obj, Milestone):
-        conditions = _milestone_conditions(users)
-    else:
-        conditions = {user_id: _in("pk", _VISIBLE[type(obj)](user)) for user_id, user in users.items()}
+    """The ids of those users who may read `obj`, as the access layer answers for its kind."""
+    conditions = {user_id: _in("pk", access.visible(user, type(obj))) for user_id, user in users.items()}
     return _readers(type(obj).objects.filter(pk=obj.pk), conditions).get(obj.pk, set())
 
 
 def _milestone_conditions(users: dict[int, object]) -> dict[int, Q | Value]:
-    """A milestone is working detail: its process seen in full, or its information-sharing request."""
-    conditions = {}
-    for user_id, user in users.items():
-        by_process = _in("process", access.processes_visible_to(user))
-        by_request = _in("sharing_request", sharing_access.requests_visible_to(user))
-        parts = [part for part in (by_process, by_request) if isinstance(part, Q)]
-        condition = Value(False)
-        for part in parts:
-            condition = part if isinstance(condition, Value) else condition | part
-        conditions[user_id] = condition
-    return conditions
+    return {user_id: _in("pk", access.milestones_visible_to(user)) for user_id, user in users.items()}
 
 
 # --- Emitting --------------------------------------------------------------------------------------
@@ -218,17 +188,6 @@ def process_stage_changed(*, process: Process, from_stage: str) -> list[WebhookD
     return emit(event_type=PROCESS_STAGE_CHANGED, obj=case, data=data)
 
 
-def sharing_request_status_changed(*, request: SharingRequest, from_status: str) -> list[WebhookDelivery]:
-    data = {
-        "sharing_request": request.reference,
-        "case": request.case.reference,
-        "from_status": from_status,
-        "to_status": request.status,
-        "links": {"self": api_link("sharing-request", request.reference)},
-    }
-    return emit(event_type=SHARING_REQUEST_STATUS_CHANGED, obj=request, data=data)
-
-
 def access_granted(*, case: Case, scope: str, target, organisation: Organisation) -> list[WebhookDelivery]:
     """Told to the grantee organisation's endpoints whose key may now read what was granted, and to no other.
     (A grant to a named person gives an organisation's key nothing, so it is not announced.)"""
@@ -258,18 +217,16 @@ def milestone_kind(due: date, today: date) -> str | None:
 
 def _milestones(today: date, batch_size: int) -> Iterator[list[Milestone]]:
     """Open milestones due today or overdue within the catch-up window, as the reminders choose them: those of
-    running clocks of processes on open cases, and those of requests still awaiting a decision on open cases."""
+    running clocks of processes on open cases, and those of the apps' records whose deadlines still run."""
     candidates = (
         Milestone.objects.filter(OPEN, due_date__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS),
                                  due_date__lte=today)
-        .filter(
-            RUNNING_ON_AN_OPEN_CASE
-            | Q(sharing_request__status__in=AWAITING_DECISION, sharing_request__case__status=Case.Status.OPEN)
-        )
-        .select_related("process__case", "sharing_request__case")
+        .filter(RUNNING_ON_AN_OPEN_CASE | subjects.running_q())
+        .select_related("case")
         .order_by("pk")
     )  # fmt: skip
-    yield from batches.by_id(candidates, size=batch_size)
+    for batch in batches.by_id(candidates, size=batch_size):
+        yield subjects.attach(batch)
 
 
 def milestone_data(milestone: Milestone) -> dict:
@@ -280,8 +237,9 @@ def milestone_data(milestone: Milestone) -> dict:
         data["process"] = milestone.process_id
         data["links"]["process"] = api_link("process", milestone.process_id)
     else:
-        data["sharing_request"] = milestone.sharing_request.reference
-        data["links"]["sharing_request"] = api_link("sharing-request", milestone.sharing_request.reference)
+        subject = milestone.subject_kind
+        data[subject.key] = subject.api_id(milestone.subject)
+        data["links"][subject.key] = subject.api_url(milestone.subject)
     return data
 
 

@@ -1,25 +1,27 @@
 """The clock on an information-sharing request: when the provider should answer by.
 
-A submitted request gets one milestone, "Respond to the information-sharing request", from the partnership's
-rule. The rules are data (TimescaleRule, kind "information_sharing") in one group of alternatives, so a
-partnership chooses its own on the Timescales page: 10 working days by default (local practice), or the 14 days
-of the 2013 police/CPS/local authority disclosure protocol (DOMAIN.md K4). When the requester asks for an
-earlier or later date, that date is the due date and the explanation says what the rule would have given.
-Deciding the request meets the milestone.
+A request is a deadline subject of its own (coordination/subjects.py, registered by this app when it starts). A
+submitted request gets one milestone, "Respond to the information-sharing request", from the partnership's rule.
+The rules are data (TimescaleRule, subject "sharing_request") in one group of alternatives, so a partnership
+chooses its own on the Timescales page: 10 working days by default (local practice), or the 14 days of the 2013
+police/CPS/local authority disclosure protocol (DOMAIN.md K4). When the requester asks for an earlier or later
+date, that date is the due date and the explanation says what the rule would have given. Deciding the request
+meets the milestone.
 """
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
-from coordination import clock
-from coordination.models import Milestone, TimescaleRule
+from coordination import clock, subjects
+from coordination.models import Case, Milestone, TimescaleRule
 
+from . import notify, workflow
 from .models import SharingRequest
 
-KIND = "information_sharing"
-KIND_LABEL = "Information-sharing requests"
+SUBJECT = "sharing_request"
 RESPONSE_GROUP = "information_sharing_response"
 
 _RULES = (
@@ -56,7 +58,7 @@ def seed_rules() -> int:
     existing = set(TimescaleRule.objects.filter(partnership=None).values_list("code", flat=True))
     new = [
         TimescaleRule(
-            process_kind=KIND,
+            subject_type=SUBJECT,
             trigger="request:submitted",
             trigger_label="request submitted",
             alternative_group=RESPONSE_GROUP,
@@ -72,7 +74,7 @@ def seed_rules() -> int:
 
 
 def response_rule(request: SharingRequest) -> TimescaleRule:
-    rules = clock.rules_in_use(partnership_id=request.case.partnership_id, kind=KIND)
+    rules = clock.rules_in_use(partnership_id=request.case.partnership_id, subject_type=SUBJECT)
     in_force = [rule for rule in rules if rule.effective_to is None or rule.effective_to >= timezone.localdate()]
     return (in_force or rules)[0]
 
@@ -96,7 +98,9 @@ def open_response_milestone(*, request: SharingRequest, submitted_on: dt.date) -
             f"The partnership's rule {rule.code} would give {_on(due.due)}: {explanation}"
         )
     return Milestone.objects.create(
-        sharing_request=request,
+        case=request.case,
+        subject_type=SUBJECT,
+        subject_id=request.pk,
         rule=rule,
         trigger_date=submitted_on,
         base_due_date=due_date,
@@ -106,17 +110,58 @@ def open_response_milestone(*, request: SharingRequest, submitted_on: dt.date) -
     )
 
 
+def milestones_of(request: SharingRequest):
+    return Milestone.objects.filter(subject_type=SUBJECT, subject_id=request.pk)
+
+
+def latest_due_date() -> Subquery:
+    """For a queryset of requests: the latest due date of each one's response deadlines (None before submission)."""
+    latest = Milestone.objects.filter(subject_type=SUBJECT, subject_id=OuterRef("pk")).order_by("-due_date")
+    return Subquery(latest.values("due_date")[:1])
+
+
 def meet_response_milestone(*, request: SharingRequest, actor, on: dt.date, note: str) -> None:
-    Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
+    milestones_of(request).filter(clock.OPEN).update(
         completed_on=on, completed_by=actor, completion_note=note, updated_at=timezone.now()
     )
 
 
 def waive_response_milestone(*, request: SharingRequest, actor, reason: str) -> None:
-    Milestone.objects.filter(clock.OPEN, sharing_request=request).update(
+    milestones_of(request).filter(clock.OPEN).update(
         waived_at=timezone.now(), waived_by=actor, waiver_reason=reason, updated_at=timezone.now()
     )
 
 
 def response_milestone(request: SharingRequest) -> Milestone | None:
-    return Milestone.objects.filter(Q(sharing_request=request)).select_related("rule").order_by("-id").first()
+    milestone = milestones_of(request).select_related("rule").order_by("-id").first()
+    if milestone is not None:
+        milestone.subject = request
+    return milestone
+
+
+# --- The deadline subject ------------------------------------------------------------------------------------
+
+
+def _awaiting_decision():
+    """Requests whose response deadline still runs: submitted, not yet decided, on an open case."""
+    return SharingRequest.objects.filter(status__in=workflow.AWAITING_DECISION, case__status=Case.Status.OPEN)
+
+
+SUBJECT_TYPE = subjects.SubjectType(
+    key=SUBJECT,
+    label="Information-sharing requests",
+    model=SharingRequest,
+    describe=lambda request: f"Information request {request.reference}",
+    url=lambda request: reverse("sharing-request-detail", args=[request.reference]),
+    deadline_anchor="#deadline",
+    api_url=lambda request: reverse("api-sharing-request-detail", args=[request.reference]),
+    api_id=lambda request: request.reference,
+    # A request's deadline is for the organisation asked to answer it.
+    agency_field="providing_organisation",
+    # A request's reference (NSCP-2026-001-IS01) starts with its case's: searching it adds only the suffix.
+    search_fields=("reference",),
+    agency_note=lambda request: f"asked by {request.requesting_organisation.display_name}",
+    running=_awaiting_decision,
+    reminder_recipients=notify.people_still_acting,
+    select_related=("case", "requesting_organisation", "providing_organisation", "requested_by", "addressee"),
+)

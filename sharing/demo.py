@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from coordination.models import Case, Milestone
+from coordination.models import Case
 from coordination.working_days import add_working_days
 
 from . import deadlines, documents, services
@@ -65,7 +65,7 @@ def _backdate(request: SharingRequest, *, working_days: int) -> None:
     shift = timezone.now() - timedelta(days=(today - submitted_on).days)
     SharingRequest.objects.filter(pk=request.pk).update(created_at=shift, submitted_at=shift, updated_at=shift)
     StatusChange.objects.filter(request=request).update(changed_at=shift)
-    Milestone.objects.filter(sharing_request=request).delete()
+    deadlines.milestones_of(request).delete()
     request.refresh_from_db()
     deadlines.open_response_milestone(request=request, submitted_on=submitted_on)
 

@@ -34,6 +34,7 @@ from coordination.models import Notification
 from coordination.reminders import DEFAULT_SITE_URL, claim_lease
 
 from . import access
+from .deadlines import SUBJECT
 from .models import SharingRequest
 
 logger = logging.getLogger(__name__)
@@ -57,14 +58,8 @@ def send_pending(*, batch_size: int = 100) -> SendResult:
         raise ValueError("batch_size must be at least 1")
     result = SendResult()
     pending = (
-        Notification.objects.filter(kind=Notification.Kind.SHARING, emailed_at=None)
-        .select_related(
-            "user",
-            "sharing_request",
-            "sharing_request__case",
-            "sharing_request__requesting_organisation",
-            "sharing_request__providing_organisation",
-        )
+        Notification.objects.filter(kind=Notification.Kind.UPDATE, subject_type=SUBJECT, emailed_at=None)
+        .select_related("user")
         .order_by("pk")
     )
     for batch in batches.by_id(pending, size=batch_size, each=lambda: _claimable(timezone.now())):
@@ -90,7 +85,12 @@ def _send_one(notification: Notification, result: SendResult) -> None:
     if not claimed:
         return
     result.claimed += 1
-    user, request = notification.user, notification.sharing_request
+    user = notification.user
+    request = (
+        SharingRequest.objects.select_related("case", "requesting_organisation", "providing_organisation")
+        .filter(pk=notification.subject_id)
+        .first()
+    )
     if request is None or not user.is_active or not access.may_see_request(user, request):
         logger.info("Sharing notification %s: the recipient no longer sees the request; not e-mailed", notification.pk)
         result.skipped += 1

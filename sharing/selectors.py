@@ -32,15 +32,13 @@ from .models import Disclosure, Gateway, RequestGateway, SharingDecision, Sharin
 Status = SharingRequest.Status
 Outcome = SharingDecision.Outcome
 
-AWAITING_PROVIDER = (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION)
-
 
 # --- Registers -------------------------------------------------------------------------------------
 
 
 def _register_rows(requests: QuerySet[SharingRequest]) -> QuerySet[SharingRequest]:
     today = timezone.localdate()
-    milestones = Milestone.objects.filter(sharing_request=OuterRef("pk"))
+    milestones = Milestone.objects.filter(subject_type=deadlines.SUBJECT, subject_id=OuterRef("pk"))
     latest_decision = SharingDecision.objects.filter(request=OuterRef("pk")).order_by("-decided_at", "-id")
     first_disclosure = Disclosure.objects.filter(request=OuterRef("pk")).order_by("disclosed_on", "id")
     return (
@@ -105,7 +103,8 @@ def inbox(*, user, params) -> RegisterFilter:
     mine = memberships_of(user).values("organisation")
     requests = access.requests_visible_to(user).filter(providing_organisation__in=mine)
     rows = _register_rows(requests).filter(
-        Q(status__in=AWAITING_PROVIDER) | Q(status=Status.DECIDED, outcome__in=[*SharingDecision.SHARES, Outcome.DEFER])
+        Q(status__in=workflow.AWAITING_DECISION)
+        | Q(status=Status.DECIDED, outcome__in=[*SharingDecision.SHARES, Outcome.DEFER])
     )
     return RegisterFilter(params, queryset=rows)
 

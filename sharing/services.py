@@ -14,10 +14,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from coordination import access as core_access
-from coordination import audit, webhooks
+from coordination import audit
 from coordination.models import Case, Membership, Organisation, Process
 
-from . import access, deadlines, notify, workflow
+from . import access, deadlines, notify, webhooks, workflow
 from .models import (
     DataSubject,
     Disclosure,
@@ -100,7 +100,7 @@ def _move(*, actor, request: SharingRequest, to: str, note: str = "", now=None) 
     request.updated_at = now
     request.save(update_fields=["status", "version", "updated_at"])
     notify.status_changed(request=request, actor=actor)
-    webhooks.sharing_request_status_changed(request=request, from_status=before)  # the outbox, as notify above
+    webhooks.status_changed(request=request, from_status=before)  # the outbox, as notify above
     audit.record(action="change", actor=actor, obj=request, object_label=request.reference,
                  changes={"status": [before, to]})  # fmt: skip
 

@@ -6,6 +6,9 @@ from .models import SharingDecision, SharingRequest
 Status = SharingRequest.Status
 Outcome = SharingDecision.Outcome
 
+# Submitted and not yet decided: the provider still has to answer, so the response deadline runs and is reminded of.
+AWAITING_DECISION = (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION)
+
 
 def _deferred(status: str, outcome: str | None) -> bool:
     return status == Status.DECIDED and outcome == Outcome.DEFER
@@ -25,7 +28,7 @@ def may_consider(status: str, outcome: str | None) -> bool:
 
 
 def may_decide(status: str) -> bool:
-    return status in (Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION)
+    return status in AWAITING_DECISION and status != Status.SUBMITTED  # acknowledged first
 
 
 def may_disclose(status: str, outcome: str | None) -> bool:
@@ -37,5 +40,5 @@ def may_close(status: str, outcome: str | None) -> bool:
 
 
 def may_withdraw(status: str, outcome: str | None) -> bool:
-    before_decision = status in (Status.DRAFT, Status.SUBMITTED, Status.ACKNOWLEDGED, Status.UNDER_CONSIDERATION)
+    before_decision = status == Status.DRAFT or status in AWAITING_DECISION
     return before_decision or _deferred(status, outcome)

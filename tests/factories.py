@@ -188,6 +188,13 @@ def build_sharing_world(world: World) -> SharingWorld:
     return SharingWorld(world, iopc, investigator)
 
 
+def request_notifications(request):
+    """The notifications about an information-sharing request (what it is about is a registered record)."""
+    from coordination.models import Notification
+
+    return Notification.objects.filter(subject_type=sharing_deadlines.SUBJECT, subject_id=request.pk)
+
+
 def draft_request(sw: SharingWorld, *, gateways=("ca2004_s16h",), **details):
     return sharing_services.request_create(
         actor=sw.investigator,

@@ -279,7 +279,7 @@ def test_every_text_field_the_api_accepts_has_a_max_length_in_the_schema():
 def test_if_match_star_is_refused_asking_for_the_etag(sharing_world):
     request = _considered(sharing_world)
     council = client_for(sharing_world.world.council)
-    for header in ("*", f'*, {council.get(f"/api/v1/sharing-requests/{request.reference}/")["ETag"]}'):
+    for header in ("*", f"*, {council.get(f'/api/v1/sharing-requests/{request.reference}/')['ETag']}"):
         body = is_problem(_decide(council, request, {"outcome": "share_in_full"}, etag=header), 428)
         assert "Send the ETag you last read" in body["detail"]
     _nothing_decided(request)

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from coordination.models import IdempotencyRecord, Milestone
+from sharing import deadlines as sharing_deadlines
 from sharing import services as sharing_services
 from sharing.models import SharingDecision, SharingRequest
 from tests.api_support import client_for, is_problem, issue_key, key_client
@@ -211,7 +212,7 @@ def test_a_submission_missing_what_the_law_needs_names_each_field_and_keeps_noth
     created = _post(iopc, "/api/v1/sharing-requests/", complete)
     assert created.status_code == 201 and created.json()["status"] == "submitted"
     assert created["Location"].endswith(_request_url(SharingRequest.objects.get()))
-    assert Milestone.objects.filter(sharing_request__isnull=False).count() == 1
+    assert Milestone.objects.filter(subject_type="sharing_request").count() == 1
 
 
 def test_a_step_the_caller_is_not_party_to_is_403_on_a_request_they_see(sharing_world):
@@ -325,7 +326,7 @@ def test_milestones_are_completed_and_extended_by_managers(world):
 
 def test_a_requests_response_deadline_is_met_by_the_decision_not_by_hand(sharing_world):
     request = submitted_request(sharing_world)
-    milestone = Milestone.objects.get(sharing_request=request)
+    milestone = sharing_deadlines.milestones_of(request).get()
     council = client_for(sharing_world.world.council)
     url = f"/api/v1/milestones/{milestone.pk}/"
     etag = council.get(url)["ETag"]

@@ -77,7 +77,8 @@ def test_the_feed_lists_the_open_milestones_as_all_day_events_on_their_due_dates
         assert str(event["SUMMARY"]) == f"{world.case.reference} Child Q: {milestone.rule.milestone}"
 
     event = listed[uid(ours)]
-    link = f"http://testserver{reverse('process-detail', args=[world.case.reference, process.pk])}"
+    page = reverse("process-detail", args=[world.case.reference, process.pk])
+    link = f"http://testserver{page}#milestone-{ours.pk}"  # the deadline on its process's page
     assert str(event["URL"]) == link
     description = str(event["DESCRIPTION"])
     assert "Serious incident notification" in description

@@ -43,6 +43,12 @@ MARKING = "OFFICIAL-SENSITIVE"
 NOW = timezone.make_aware(dt.datetime(2026, 11, 3, 14, 15))
 
 
+def print_register(actor, organisation):
+    return summary_services.organisation_document_request(
+        actor=actor, organisation=organisation, kind="sharing_register"
+    )
+
+
 def pages_text(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
@@ -200,7 +206,9 @@ def test_two_renders_in_one_process_give_identical_text_and_bytes(busy_case, sub
 def test_the_sharing_register_pdf_lists_the_organisations_requests(sharing_world):
     sw = sharing_world
     request = factories.submitted_request(sw)
-    summary = summary_services.register_summary_request(actor=sw.investigator, organisation=sw.iopc)
+    summary = summary_services.organisation_document_request(
+        actor=sw.investigator, organisation=sw.iopc, kind="sharing_register"
+    )
     assert jobs.run(summary.pk) == "ready"
     summary.refresh_from_db()
     texts = pages_text(summary.file.read())
@@ -210,12 +218,16 @@ def test_the_sharing_register_pdf_lists_the_organisations_requests(sharing_world
     assert request.reference in text and sw.world.case.reference in text and "Sharing register" in text
 
     # An organisation not party to the request prints a register without it; a stranger cannot print the IOPC's.
-    elsewhere = summary_services.register_summary_request(actor=sw.world.outsider, organisation=sw.world.outside_agency)
+    elsewhere = summary_services.organisation_document_request(
+        actor=sw.world.outsider, organisation=sw.world.outside_agency, kind="sharing_register"
+    )
     assert jobs.run(elsewhere.pk) == "ready"
     elsewhere.refresh_from_db()
     assert request.reference not in flat(" ".join(pages_text(elsewhere.file.read())))
     with pytest.raises(PermissionDenied):
-        summary_services.register_summary_request(actor=sw.world.outsider, organisation=sw.iopc)
+        summary_services.organisation_document_request(
+            actor=sw.world.outsider, organisation=sw.iopc, kind="sharing_register"
+        )
 
 
 # --- The safe URL fetcher --------------------------------------------------------------------------
@@ -697,14 +709,18 @@ def test_the_register_page_offers_the_register_as_a_pdf(client, sign_in, sharing
     factories.submitted_request(sw)
     sign_in(client, sw.investigator)
     page = client.get(reverse("sharing-register")).content.decode()
-    assert "Sharing register (PDF)" in page and reverse("register-summary-request") in page
-    assert client.post(reverse("register-summary-request")).status_code == 302
+    assert (
+        "Sharing register (PDF)" in page and reverse("organisation-summary-request", args=["sharing_register"]) in page
+    )
+    assert client.post(reverse("organisation-summary-request", args=["sharing_register"])).status_code == 302
     summary = PdfSummary.objects.get(requested_by=sw.investigator)
     assert summary.kind == "sharing_register" and summary.organisation == sw.iopc
     jobs.run(summary.pk)
     assert client.get(reverse("summary-download", args=[summary.pk])).status_code == 200
     # Another organisation's id is refused as if it did not exist.
-    response = client.post(reverse("register-summary-request"), {"organisation": sw.world.council.pk})
+    response = client.post(
+        reverse("organisation-summary-request", args=["sharing_register"]), {"organisation": sw.world.council.pk}
+    )
     assert response.status_code == 404
 
 
@@ -722,7 +738,11 @@ def test_a_member_of_two_organisations_chooses_which_register(client, sign_in, s
     sign_in(client, both)
     page = client.get(reverse("sharing-register")).content.decode()
     assert 'name="organisation"' in page
-    client.post(reverse("register-summary-request"), {"organisation": sw.world.council.pk})
+    client.post(
+        reverse("organisation-summary-request", args=["sharing_register"]), {"organisation": sw.world.council.pk}
+    )
     assert PdfSummary.objects.get(requested_by=both).organisation == sw.world.council
     with pytest.raises(ValidationError):  # one at a time
-        summary_services.register_summary_request(actor=both, organisation=sw.world.council)
+        summary_services.organisation_document_request(
+            actor=both, organisation=sw.world.council, kind="sharing_register"
+        )

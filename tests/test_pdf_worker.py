@@ -164,8 +164,9 @@ SWEEP_EVERY = 4  # seconds between the sweeps the test runs, playing beat (every
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)  # committed, so the workers' connections see what this test sees
-def test_a_pdf_worker_killed_mid_render_is_taken_over_within_a_lease_and_a_sweep(world, settings, document_root,
-                                                                                   tmp_path):
+def test_a_pdf_worker_killed_mid_render_is_taken_over_within_a_lease_and_a_sweep(
+    world, settings, document_root, tmp_path
+):
     """Two real pdf workers on Redis. The first renders slowly (tests/slow_pdf_worker.py: one blocking call, as
     WeasyPrint's is), for more than two leases while the test sweeps: its heartbeat keeps the lease ahead, and no
     sweep sends it again. Then its whole process group is SIGKILLed: no warm shutdown, no clean-up, the message

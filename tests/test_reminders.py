@@ -76,7 +76,9 @@ def make_process(world, kind="lcspr", lead="agency"):
 
 def make_milestone(process, rule, due: dt.date, occurrence: int = 1) -> Milestone:
     return Milestone.objects.create(
+        case_id=process.case_id,
         process=process,
+        subject_id=process.pk,
         rule=rule,
         occurrence=occurrence,
         trigger_date=due - dt.timedelta(days=60),

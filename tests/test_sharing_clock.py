@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from coordination import calendar_feed, grants
+from coordination.access import notifications_visible_to
 from coordination.models import (
     Case,
     ChildIdentity,
@@ -26,8 +27,9 @@ from coordination.models import (
     ReminderSent,
     TimescaleRule,
 )
-from coordination.reminders import _request_people, dispatch, notifications_visible_to, unread_count
+from coordination.reminders import dispatch, unread_count
 from sharing import deadlines, notify, services
+from sharing import deadlines as sharing_deadlines
 from sharing.models import SharingRequest
 from tests.factories import add_process, draft_request, member, submitted_request, test_rule, verified_login
 
@@ -52,7 +54,7 @@ def identity(world):
 
 
 def response_milestone(request: SharingRequest) -> Milestone:
-    return Milestone.objects.get(sharing_request=request)
+    return sharing_deadlines.milestones_of(request).get()
 
 
 def submitted_on(sw, day: dt.date, freeze, **details) -> SharingRequest:
@@ -82,7 +84,7 @@ def test_a_request_submitted_before_christmas_is_due_ten_working_days_later(shar
 def _rows(client, **params):
     response = client.get(reverse("home"), {"show": "open", **params})
     assert response.status_code == 200
-    return response, [row for row in response.context["rows"] if row.milestone.sharing_request_id]
+    return response, [row for row in response.context["rows"] if row.milestone.subject_type == "sharing_request"]
 
 
 def test_the_deadline_shows_on_the_dashboard_of_both_parties_and_the_manager_only(client, sharing_world):
@@ -121,7 +123,7 @@ def test_the_dashboard_filters_find_request_deadlines(client, sharing_world):
     test_rule(trigger="case:incident_date", amount=1, unit="calendar_days")
     add_process(sw.world, "serious_incident_notification")  # a process deadline beside it
     verified_login(client, sw.world.manager)
-    response, rows = _rows(client, kind="information_sharing")
+    response, rows = _rows(client, kind="sharing_request")
     assert len(rows) == 1 and len(response.context["rows"]) == 1
     assert "Information-sharing requests" in response.content.decode()  # the choice in the Process filter
     response, rows = _rows(client, kind="serious_incident_notification")
@@ -144,7 +146,7 @@ def test_met_withdrawn_and_closed_case_deadlines_leave_the_dashboard(client, sha
     services.request_decide(actor=sw.world.agency_user, request=decided, version=None, outcome="share_in_full")
     still_open = submitted_request(sw)
     verified_login(client, sw.investigator)
-    assert [row.milestone.sharing_request_id for row in _rows(client)[1]] == [still_open.pk]
+    assert [row.milestone.subject_id for row in _rows(client)[1]] == [still_open.pk]
     Case.objects.filter(pk=sw.world.case.pk).update(status=Case.Status.CLOSED)
     assert _rows(client)[1] == []
 
@@ -166,7 +168,7 @@ def test_the_dashboard_costs_the_same_queries_for_one_request_or_twenty(client, 
     for _ in range(19):
         submitted_request(sw)
     twenty, response = _queries(client, reverse("home"), {"show": "open"})
-    assert len([row for row in response.context["rows"] if row.milestone.sharing_request_id]) == 20
+    assert len([row for row in response.context["rows"] if row.milestone.subject_type == "sharing_request"]) == 20
     assert twenty == one
 
 
@@ -205,7 +207,7 @@ def test_the_calendar_feed_lists_the_deadline_for_the_parties_without_identity(c
         summary, description = str(event["SUMMARY"]), str(event["DESCRIPTION"])
         assert summary == f"{sw.world.case.reference} Child Q: Respond to the information-sharing request"
         assert f"Information request {request.reference}." in description
-        link = f"http://testserver{reverse('sharing-request-detail', args=[request.reference])}"
+        link = f"http://testserver{reverse('sharing-request-detail', args=[request.reference])}#deadline"
         assert str(event["URL"]) == link and link in description
         for value in IDENTITY.values():
             assert value not in summary + description
@@ -246,7 +248,7 @@ def test_reminders_before_on_and_after_the_due_date_go_to_the_parties_once(shari
     milestone = response_milestone(request)
     reminders = Notification.objects.filter(kind="reminder", milestone=milestone)
     assert reminders.count() == 4 * len(parties)
-    assert set(reminders.values_list("sharing_request_id", flat=True)) == {request.pk}
+    assert set(reminders.values_list("subject_type", "subject_id")) == {("sharing_request", request.pk)}
     assert f"Information request {request.reference}" in reminders.first().message
 
     due_mail = [m for m in mail.outbox if m.to == [sw.world.agency_user.email]][2]
@@ -278,7 +280,8 @@ def test_no_reminder_once_the_request_is_decided_or_withdrawn(sharing_world, fre
     services.request_withdraw(actor=sw.investigator, request=withdrawn, reason="Found elsewhere.")
     assert _sent(D(2027, 1, 7)) == {}
     # Even a deadline reopened by hand is left alone while its request is not awaiting a decision.
-    Milestone.objects.filter(sharing_request__in=[decided, withdrawn]).update(completed_on=None, waived_at=None)
+    both = Milestone.objects.filter(subject_type="sharing_request", subject_id__in=[decided.pk, withdrawn.pk])
+    both.update(completed_on=None, waived_at=None)
     assert _sent(D(2027, 1, 7)) == {}
 
 
@@ -305,7 +308,7 @@ def test_reminder_recipients_are_those_notify_tells(sharing_world, auditor):
     with_contact = submitted_request(sw)
     SharingRequest.objects.filter(pk=with_contact.pk).update(addressee=sw.world.agency_user)
     requests = list(SharingRequest.objects.filter(pk__in=[without_contact.pk, with_contact.pk]))
-    batched = _request_people(requests)
+    batched = notify.people_still_acting(requests)
     for request in requests:
         assert set(batched[request.pk]) == set(notify.people_to_tell(request))
 
@@ -314,7 +317,7 @@ def test_the_reminder_query_count_is_the_same_for_2_and_12_requests(sharing_worl
     sw = sharing_world
 
     def measure(n: int, submitted: dt.date, due: dt.date) -> int:
-        Milestone.objects.filter(sharing_request__isnull=False).update(completed_on=submitted)
+        Milestone.objects.filter(subject_type="sharing_request").update(completed_on=submitted)
         for _ in range(n):
             submitted_on(sw, submitted, freeze)
         mail.outbox.clear()
@@ -349,7 +352,8 @@ def test_a_request_notification_follows_the_request_not_the_case(client, sharing
     outsider = sw.world.outsider
     # The outsider is granted the case, but is no party to the request: a stray notification about it is hidden.
     grants.grant(actor=sw.world.manager, case=sw.world.case, scope="case", user=outsider, reason="Reviewer.")
-    Notification.objects.create(user=outsider, kind="sharing", case=sw.world.case, sharing_request=request,
+    Notification.objects.create(user=outsider, kind="update", case=sw.world.case, subject_type="sharing_request",
+                                subject_id=request.pk,
                                 message=f"{request.reference}: submitted", created_at=timezone.now())  # fmt: skip
     Notification.objects.create(user=outsider, kind="reminder", case=sw.world.case,
                                 message=f"{sw.world.case.reference}: due soon", created_at=timezone.now())  # fmt: skip
@@ -410,6 +414,6 @@ def test_someone_who_is_not_a_manager_cannot_choose_the_rule(client, sharing_wor
 def test_a_draft_has_no_deadline_anywhere(client, sharing_world):
     sw = sharing_world
     draft_request(sw)
-    assert not Milestone.objects.filter(sharing_request__isnull=False).exists()
+    assert not Milestone.objects.filter(subject_type="sharing_request").exists()
     verified_login(client, sw.investigator)
     assert _rows(client)[1] == []

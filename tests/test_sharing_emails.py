@@ -13,7 +13,7 @@ from django.utils import timezone
 from coordination.celery import app
 from coordination.models import ChildIdentity, Membership, Notification
 from sharing import emails, services, tasks
-from tests.factories import submitted_request
+from tests.factories import request_notifications, submitted_request
 
 IDENTITY = {"full_name": "Jayden Marcus Oyelaran", "nhs_number": "9434765919", "address": "14 Larchfield Road"}
 
@@ -26,7 +26,7 @@ def request_(sharing_world):
 
 
 def pending():
-    return Notification.objects.filter(kind="sharing", emailed_at=None)
+    return Notification.objects.filter(kind="update", emailed_at=None)
 
 
 def test_each_notification_goes_as_one_email_with_the_message_and_a_link(sharing_world, request_, settings):
@@ -36,7 +36,7 @@ def test_each_notification_goes_as_one_email_with_the_message_and_a_link(sharing
     assert (result.claimed, result.sent, result.skipped, result.failed) == (2, 2, 0, 0)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([sw.world.manager.email, sw.world.agency_user.email])
     link = f"https://parallel.example.gov.uk{reverse('sharing-request-detail', args=[request_.reference])}"
-    message = Notification.objects.filter(sharing_request=request_).first().message
+    message = request_notifications(request_).first().message
     for email in mail.outbox:
         assert email.subject == f"Parallel: {request_.reference} submitted"
         assert email.extra_headers["Auto-Submitted"] == "auto-generated"
@@ -83,8 +83,8 @@ def test_a_stale_claim_left_by_a_dead_worker_is_taken_over_and_a_fresh_one_is_no
     sw = sharing_world
     stale_after = dt.timedelta(seconds=django_settings.REMINDER_CLAIM_LEASE_SECONDS)
     now = timezone.now()
-    to_manager = Notification.objects.get(sharing_request=request_, user=sw.world.manager)
-    to_agency = Notification.objects.get(sharing_request=request_, user=sw.world.agency_user)
+    to_manager = request_notifications(request_).get(user=sw.world.manager)
+    to_agency = request_notifications(request_).get(user=sw.world.agency_user)
     Notification.objects.filter(pk=to_manager.pk).update(email_claimed_at=now - stale_after - dt.timedelta(minutes=1))
     Notification.objects.filter(pk=to_agency.pk).update(email_claimed_at=now - stale_after / 2)
 
@@ -115,8 +115,9 @@ def test_an_email_the_mail_server_refuses_is_sent_by_a_later_run(sharing_world, 
 def test_no_email_once_the_recipient_may_no_longer_see_the_request(sharing_world, request_):
     sw = sharing_world
     Membership.objects.filter(user=sw.world.agency_user).delete()  # left the council
-    stray = Notification.objects.create(user=sw.world.outsider, kind="sharing", case=sw.world.case,
-                                        sharing_request=request_, message=f"{request_.reference}: submitted",
+    stray = Notification.objects.create(user=sw.world.outsider, kind="update", case=sw.world.case,
+                                        subject_type="sharing_request", subject_id=request_.pk,
+                                        message=f"{request_.reference}: submitted",
                                         created_at=timezone.now())  # fmt: skip
     result = emails.send_pending()
     assert (result.claimed, result.sent, result.skipped) == (3, 1, 2)
@@ -138,7 +139,8 @@ def test_someone_without_an_email_address_keeps_the_notification_only(sharing_wo
 
 def test_reminders_are_not_emailed_here(sharing_world, request_):
     Notification.objects.create(user=sharing_world.investigator, kind="reminder", case=sharing_world.world.case,
-                                sharing_request=request_, message="due soon", created_at=timezone.now())  # fmt: skip
+                                subject_type="sharing_request", subject_id=request_.pk, message="due soon",
+                                created_at=timezone.now())  # fmt: skip
     assert emails.send_pending().claimed == 2  # the two "submitted" notifications; the digest sends reminders
 
 

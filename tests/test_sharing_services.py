@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from coordination.models import AuditEntry, Milestone, Notification
+from coordination.models import AuditEntry
 from sharing import access, services
+from sharing import deadlines as sharing_deadlines
 from sharing.models import Disclosure, SharingDecision, SharingRequest, StatusChange
 from tests import factories
 
@@ -74,23 +75,23 @@ def test_special_category_and_criminal_offence_data_need_their_paragraphs(sharin
 
 def test_the_response_deadline_comes_from_the_rule_or_the_date_asked_for(sharing_world):
     request = factories.submitted_request(sharing_world)
-    milestone = Milestone.objects.get(sharing_request=request)
+    milestone = sharing_deadlines.milestones_of(request).get()
     assert milestone.process is None and milestone.rule.code == "IS1"
     assert "10 working days after" in milestone.explanation and "request submitted" in milestone.explanation
 
     asked = timezone.localdate() + dt.timedelta(days=3)
     urgent = factories.submitted_request(sharing_world, requested_by_date=asked, urgency="urgent")
-    milestone = Milestone.objects.get(sharing_request=urgent)
+    milestone = sharing_deadlines.milestones_of(urgent).get()
     assert milestone.due_date == asked
     assert "urgent, set by the requester" in milestone.explanation and "IS1 would give" in milestone.explanation
 
 
 def test_deciding_meets_the_deadline_and_withdrawing_waives_it(sharing_world):
     decided = _decided(sharing_world)
-    assert Milestone.objects.get(sharing_request=decided).completed_on == timezone.localdate()
+    assert sharing_deadlines.milestones_of(decided).get().completed_on == timezone.localdate()
     withdrawn = factories.submitted_request(sharing_world)
     services.request_withdraw(actor=sharing_world.investigator, request=withdrawn, reason="Obtained elsewhere.")
-    assert Milestone.objects.get(sharing_request=withdrawn).waived_at is not None
+    assert sharing_deadlines.milestones_of(withdrawn).get().waived_at is not None
 
 
 @pytest.mark.parametrize("outcome", ["share_in_part", "share_redacted", "defer", "refuse"])
@@ -148,10 +149,10 @@ def test_both_sides_are_notified_of_each_move_but_not_the_person_who_made_it(sha
     sw = sharing_world
     request = factories.submitted_request(sw)
     council_side = {sw.world.manager.pk, sw.world.agency_user.pk}
-    told = set(Notification.objects.filter(sharing_request=request).values_list("user_id", flat=True))
+    told = set(factories.request_notifications(request).values_list("user_id", flat=True))
     assert told == council_side  # the investigator submitted it
     services.request_acknowledge(actor=sw.world.agency_user, request=request)
-    latest = Notification.objects.filter(sharing_request=request).order_by("-id").first()
+    latest = factories.request_notifications(request).order_by("-id").first()
     assert latest.user == sw.investigator and "acknowledged" in latest.message
     assert "Child Q" in latest.message  # the pseudonym, never the identity
 

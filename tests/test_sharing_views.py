@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import grants
-from coordination.models import AuditEntry, Membership, Milestone, Organisation
+from coordination.models import AuditEntry, Membership, Organisation
+from sharing import deadlines as sharing_deadlines
 from sharing import documents, services
 from sharing.models import Disclosure, SharingDecision, SharingRequest
 from tests.factories import COMPLETE_REQUEST, draft_request, submitted_request, verified_login
@@ -99,7 +100,7 @@ def test_the_whole_workflow_through_the_pages(sw):
     assert sharing_request.status == Status.SUBMITTED
     assert list(sharing_request.gateways.values_list("gateway", flat=True)) == ["pra2002"]
     assert sharing_request.date_range_to == dt.date(2026, 6, 30)
-    milestone = Milestone.objects.get(sharing_request=sharing_request)
+    milestone = sharing_deadlines.milestones_of(sharing_request).get()
     page = investigator.get(detail_url(sharing_request)).content.decode()
     assert "OFFICIAL-SENSITIVE" in page and sharing_request.reference in page
     assert f"{milestone.due_date:%-d %B %Y}" in page
@@ -413,7 +414,7 @@ def test_the_register_filters_by_status_organisation_gateway_overdue_and_referen
     first = submitted_request(sw)
     second = submitted_request(sw, gateways=("coroner",))
     draft = draft_request(sw)
-    Milestone.objects.filter(sharing_request=second).update(due_date=timezone.localdate() - dt.timedelta(days=1))
+    sharing_deadlines.milestones_of(second).update(due_date=timezone.localdate() - dt.timedelta(days=1))
     investigator = client_for(sw.investigator)
     url = reverse("sharing-register")
     assert registered(investigator, url) == {first.reference, second.reference, draft.reference}
@@ -460,7 +461,7 @@ def test_the_csv_export_lists_the_register_without_identity_safely_and_is_audite
                        "due", "overdue", "outcome", "disclosed on"]  # fmt: skip
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))
-    milestone = Milestone.objects.get(sharing_request=sharing_request)
+    milestone = sharing_deadlines.milestones_of(sharing_request).get()
     assert row["reference"] == sharing_request.reference
     assert row["pseudonym"] == '\'=HYPERLINK("x")'
     assert (row["from"], row["to"], row["status"]) == (sw.iopc.name, sw.world.council.name, "Submitted")

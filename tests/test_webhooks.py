@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from coordination import audit, clock, grants, services, webhook_endpoints, webhooks
 from coordination.models import AuditEntry, ChildIdentity, Membership, Milestone, WebhookDelivery, WebhookEndpoint
+from sharing import deadlines as sharing_deadlines
 from sharing import services as sharing_services
+from sharing import webhooks as sharing_webhooks
 from sharing.access import may_see_request
 from tests.factories import (
     add_process,
@@ -107,7 +109,7 @@ def test_a_sharing_request_move_goes_to_both_parties_once_submitted(sharing_worl
     outsider = webhook_endpoint(sw.world.outside_agency)
     request = submitted_request(sw)
     for endpoint in (iopc, council):
-        [delivery] = deliveries(endpoint, webhooks.SHARING_REQUEST_STATUS_CHANGED)
+        [delivery] = deliveries(endpoint, sharing_webhooks.SHARING_REQUEST_STATUS_CHANGED)
         assert delivery.payload["data"] == {
             "sharing_request": request.reference, "case": sw.world.case.reference, "from_status": "draft",
             "to_status": "submitted", "links": {"self": f"/api/v1/sharing-requests/{request.reference}/"},
@@ -220,7 +222,7 @@ def test_a_request_deadline_is_announced_to_the_parties_whose_keys_see_the_reque
     sw = sharing_world
     iopc, outsider = webhook_endpoint(sw.iopc), webhook_endpoint(sw.world.outside_agency)
     request = submitted_request(sw)
-    deadline = Milestone.objects.get(sharing_request=request)
+    deadline = sharing_deadlines.milestones_of(request).get()
     webhooks.emit_milestone_events(today=deadline.due_date)
     [due] = deliveries(iopc, webhooks.MILESTONE_DUE)
     assert due.payload["data"]["sharing_request"] == request.reference and "process" not in due.payload["data"]

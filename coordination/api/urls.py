@@ -1,7 +1,8 @@
 """/api/v1/: one path per object and per action, named api-…, so tests/test_authorisation_matrix.py can fill
-each one in and check that an organisation without access gets 404 from every one of them."""
+each one in and check that an organisation without access gets 404 from every one of them. The core's resources
+are here; each app's are in its own URLconf, included from what it registered."""
 
-from django.urls import path, re_path, register_converter
+from django.urls import include, path, re_path, register_converter
 from django.urls.converters import IntConverter
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -9,7 +10,8 @@ from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from .views import cases, documents, milestones, notifications, organisations, processes, sharing
+from .. import extensions
+from .views import cases, milestones, notifications, organisations, processes
 
 
 class IdConverter(IntConverter):
@@ -53,35 +55,12 @@ urlpatterns = [
         milestones.MilestoneCorrectTrigger.as_view(),
         name="api-milestone-correct-trigger",
     ),
-    # Information-sharing requests.
-    path("sharing-requests/", sharing.SharingRequestList.as_view(), name="api-sharing-request-list"),
-    path("sharing-requests/<str:request_ref>/", sharing.SharingRequestDetail.as_view(),
-         name="api-sharing-request-detail"),
-    path("sharing-requests/<str:request_ref>/submit/", sharing.SharingRequestSubmit.as_view(),
-         name="api-sharing-request-submit"),
-    path("sharing-requests/<str:request_ref>/acknowledge/", sharing.SharingRequestAcknowledge.as_view(),
-         name="api-sharing-request-acknowledge"),
-    path("sharing-requests/<str:request_ref>/consider/", sharing.SharingRequestConsider.as_view(),
-         name="api-sharing-request-consider"),
-    path("sharing-requests/<str:request_ref>/decide/", sharing.SharingRequestDecide.as_view(),
-         name="api-sharing-request-decide"),
-    path("sharing-requests/<str:request_ref>/disclose/", sharing.SharingRequestDisclose.as_view(),
-         name="api-sharing-request-disclose"),
-    path("sharing-requests/<str:request_ref>/close/", sharing.SharingRequestClose.as_view(),
-         name="api-sharing-request-close"),
-    path("sharing-requests/<str:request_ref>/withdraw/", sharing.SharingRequestWithdraw.as_view(),
-         name="api-sharing-request-withdraw"),
-    # Documents.
-    path("documents/", documents.DocumentList.as_view(), name="api-document-list"),
-    path("documents/<id:document_pk>/", documents.DocumentDetail.as_view(), name="api-document-detail"),
-    path("documents/<id:document_pk>/versions/", documents.DocumentVersionUpload.as_view(),
-         name="api-document-version-upload"),
-    path("documents/<id:document_pk>/versions/<id:number>/download/", documents.DocumentDownload.as_view(),
-         name="api-document-download"),
     # Organisations and the caller's notifications.
     path("organisations/", organisations.OrganisationList.as_view(), name="api-organisation-list"),
     path("organisations/<id:pk>/", organisations.OrganisationDetail.as_view(), name="api-organisation-detail"),
     path("notifications/", notifications.NotificationList.as_view(), name="api-notification-list"),
     path("notifications/<id:pk>/read/", notifications.NotificationRead.as_view(), name="api-notification-read"),
+    # The apps' own resources (coordination/extensions.py), e.g. information-sharing requests and documents.
+    *[path("", include(module)) for module in extensions.api_urls()],
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
 ]  # fmt: skip

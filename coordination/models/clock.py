@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
-from .cases import Pause, Process
+from .. import subjects
+from .cases import Case, Pause, Process
 from .limits import NOTE_LENGTH
 from .organisations import Partnership
 
@@ -61,7 +63,10 @@ class TimescaleRule(models.Model):
         related_name="timescale_rules",
         help_text="Empty for a national rule.",
     )
-    process_kind = models.CharField(max_length=40)
+    # What the rule's milestones belong to: a kind of process, or a registered subject type (coordination/subjects.py)
+    # such as an information-sharing request.
+    subject_type = models.CharField(max_length=40, default=subjects.PROCESS)
+    process_kind = models.CharField(max_length=40, blank=True, help_text="The kind of process, for a process's rule.")
     milestone = models.CharField(max_length=200)
     trigger = models.CharField(max_length=80, help_text="case:<field>, stage:<stage>, event:<event> or date:<field>")
     trigger_label = models.CharField(max_length=100)
@@ -105,7 +110,7 @@ class TimescaleRule(models.Model):
     )
 
     class Meta:
-        ordering = ["process_kind", "code"]
+        ordering = ["subject_type", "process_kind", "code"]
         constraints = [
             models.UniqueConstraint(fields=["code"], condition=Q(partnership=None), name="national_rule_code_unique"),
             models.UniqueConstraint(fields=["partnership", "code"], name="local_rule_code_unique"),
@@ -187,13 +192,14 @@ class ProcessEvent(models.Model):
 
 
 class Milestone(models.Model):
-    """A deadline on a process, or on an information-sharing request, produced by a rule when its trigger is
-    recorded. Exactly one of the two is set."""
+    """A deadline, produced by a rule when its trigger is recorded. It belongs to a process (`process`, the
+    clock's own subject) or to a record of a subject type an app registered (coordination/subjects.py), and
+    always to a case."""
 
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
+    subject_type = models.CharField(max_length=40, default=subjects.PROCESS)
+    subject_id = models.PositiveBigIntegerField(help_text="The process's or the registered record's id.")
     process = models.ForeignKey(Process, null=True, blank=True, on_delete=models.CASCADE, related_name="milestones")
-    sharing_request = models.ForeignKey(
-        "sharing.SharingRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="milestones"
-    )
     rule = models.ForeignKey(TimescaleRule, on_delete=models.PROTECT, related_name="milestones")
     occurrence = models.PositiveSmallIntegerField(default=1)
     trigger_date = models.DateField()
@@ -221,20 +227,20 @@ class Milestone(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["process", "rule", "occurrence"], name="one_milestone_per_occurrence"),
             models.UniqueConstraint(
-                fields=["sharing_request", "rule", "occurrence"],
-                condition=Q(sharing_request__isnull=False),
-                name="one_request_milestone_per_occurrence",
+                fields=["subject_type", "subject_id", "rule", "occurrence"], name="one_milestone_per_occurrence"
             ),
             models.CheckConstraint(
-                condition=Q(process__isnull=False, sharing_request=None)
-                | Q(process=None, sharing_request__isnull=False),
-                name="milestone_on_process_or_request",
+                condition=Q(subject_type=subjects.PROCESS, process__isnull=False, subject_id=models.F("process"))
+                | (~Q(subject_type=subjects.PROCESS) & Q(process=None)),
+                name="a_process_milestone_names_its_process",
             ),
         ]
         indexes = [
-            models.Index(fields=["due_date"], name="open_milestone_due", condition=Q(completed_on=None, waived_at=None))
+            models.Index(
+                fields=["due_date"], name="open_milestone_due", condition=Q(completed_on=None, waived_at=None)
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="milestone_subject"),
         ]
 
     def __str__(self):
@@ -242,25 +248,44 @@ class Milestone(models.Model):
         return f"{self.rule.milestone}{suffix} due {self.due_date}"
 
     def get_absolute_url(self) -> str:
-        if self.process_id:
-            url = reverse("process-detail", args=[self.process.case.reference, self.process_id])
+        if self.subject_type == subjects.PROCESS:
+            url = reverse("process-detail", args=[self.case.reference, self.process_id])
             return f"{url}#milestone-{self.pk}"
-        return reverse("sharing-request-detail", args=[self.sharing_request.reference]) + "#deadline"
+        return self.subject_kind.url(self.subject) + self.subject_kind.deadline_anchor
+
+    @cached_property
+    def subject(self):
+        """The process, or the registered record (coordination.subjects.attach loads a list's in bulk)."""
+        if self.subject_type == subjects.PROCESS:
+            return self.process
+        return subjects.get(self.subject_type).model.objects.filter(pk=self.subject_id).first()
+
+    @property
+    def subject_kind(self) -> subjects.SubjectType | None:
+        """The registered subject type; None for a process."""
+        return None if self.subject_type == subjects.PROCESS else subjects.get(self.subject_type)
 
     @property
     def is_open(self) -> bool:
         return self.completed_on is None and self.waived_at is None
 
     @property
-    def case(self):
-        return self.process.case if self.process_id else self.sharing_request.case
-
-    @property
     def subject_label(self) -> str:
         """What the deadline belongs to, e.g. "LCSPR" or "Information request NSCP-2026-001-IS02"."""
-        if self.process_id:
+        if self.subject_type == subjects.PROCESS:
             return self.process.kind_label
-        return f"Information request {self.sharing_request.reference}"
+        return self.subject_kind.describe(self.subject)
+
+    @property
+    def agency_note(self) -> str:
+        return "" if self.subject_type == subjects.PROCESS else self.subject_kind.agency_note(self.subject)
+
+    @property
+    def agency(self):
+        """The organisation that has to act: a process's owner, or the registered record's."""
+        if self.subject_type == subjects.PROCESS:
+            return self.process.owner
+        return getattr(self.subject, self.subject_kind.agency_field)
 
 
 class MilestoneAdjustment(models.Model):

@@ -6,7 +6,9 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
+from .. import subjects
 from .cases import Case
 from .clock import Milestone
 
@@ -15,7 +17,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REMINDER = "reminder", "Reminder"
         ESCALATION = "escalation", "Escalation"
-        SHARING = "sharing", "Information sharing"
+        UPDATE = "update", "Update"  # on a record of a registered subject type, e.g. a request's move
         SUMMARY = "summary", "PDF ready"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -23,11 +25,13 @@ class Notification(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=400)
-    sharing_request = models.ForeignKey(
-        "sharing.SharingRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    # Information-sharing notifications also go by e-mail, one each, claimed and sent by a periodic task
-    # (sharing/emails.py) so that a change's e-mail leaves only once its transaction has committed.
+    link = models.CharField(max_length=300, blank=True, help_text="The page it points to, when it says where.")
+    # What it is about, when that is a record of a registered subject type (coordination/subjects.py), such as an
+    # information-sharing request: it is listed only while the reader may still see that record.
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Some notifications also go by e-mail, one each, claimed and sent by a periodic task of the app that made
+    # them, so that a change's e-mail leaves only once its transaction has committed.
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -39,6 +43,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+    @cached_property
+    def subject(self):
+        """The registered record it is about, if any (coordination.subjects.attach loads a list's in bulk)."""
+        if not self.subject_type:
+            return None
+        return subjects.get(self.subject_type).model.objects.filter(pk=self.subject_id).first()
+
+    @property
+    def subject_url(self) -> str:
+        if self.subject is None:
+            return ""
+        kind = subjects.get(self.subject_type)
+        return kind.url(self.subject) + (kind.deadline_anchor if self.milestone_id else "")
 
 
 class ReminderSent(models.Model):

@@ -1,5 +1,6 @@
-"""PDF summaries rendered by a Celery worker: a case summary for panels and partners, or an organisation's
-sharing register (issue 7). Each file is kept with its SHA-256, the template version and who asked for it."""
+"""PDF summaries rendered by a Celery worker: a case summary for panels and partners, or a document of an
+organisation's that an app registers (coordination/summaries/documents.py), such as its sharing register. Each file
+is kept with its SHA-256, the template version and who asked for it."""
 
 from django.conf import settings
 from django.db import models
@@ -20,9 +21,7 @@ def _summary_path(summary: "PdfSummary", filename: str) -> str:
 
 
 class PdfSummary(models.Model):
-    class Kind(models.TextChoices):
-        CASE = "case", "Case summary"
-        SHARING_REGISTER = "sharing_register", "Sharing register"
+    CASE = "case"  # a case summary; any other kind is a registered organisation document
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -30,7 +29,7 @@ class PdfSummary(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30, help_text="“case”, or the key of a registered organisation document.")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf_summaries")
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf_summaries"
@@ -57,11 +56,11 @@ class PdfSummary(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="case", case__isnull=False)
-                | models.Q(kind="sharing_register", organisation__isnull=False),
+                | (~models.Q(kind="case") & models.Q(organisation__isnull=False)),
                 name="summary_names_its_subject",
             )
         ]
 
     def __str__(self):
         subject = self.case.reference if self.case_id else self.organisation.display_name
-        return f"{self.get_kind_display()} of {subject} ({self.status})"
+        return f"{self.kind} of {subject} ({self.status})"

@@ -5,7 +5,7 @@ pages, so a PDF can never show more than its reader may see on screen:
   pause explanations) only if `processes_visible_to` the reader includes it, relationships only between two
   processes they see in full (as the case page);
 - the child's identifiable details only if `identities_visible_to` includes them;
-- the sharing register only as `sharing.access.requests_visible_to` allows.
+- the apps' sections (coordination/summaries/documents.py), each read through the app's own access rules.
 
 These functions read; they do not write. Recording that identifiable details went into a file is done when the
 file is stored (coordination/summaries/services.py), so a render that fails records no view.
@@ -16,17 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
-
-from sharing import access as sharing_access
-from sharing import selectors as sharing_selectors
-from sharing.models import SharingDecision, SharingRequest, StatusChange
 
 from .. import access, selectors
 from ..clock import Status
-from ..models import Case, Membership, Milestone, MilestoneAdjustment, Organisation, Partnership, Process, Relationship
+from ..models import Case, Membership, Milestone, MilestoneAdjustment, Process, Relationship
 from ..timeline import build_timeline
+from . import documents
 
 
 def _name(user) -> str:
@@ -109,17 +106,6 @@ def milestone_lines(processes: list[Process]) -> list[MilestoneLine]:
 # --- The case --------------------------------------------------------------------------------------
 
 
-def case_requests(*, user, case: Case) -> list[SharingRequest]:
-    """The requests on the case the reader may see, as the case's sharing register lists them, oldest first."""
-    rows = sharing_selectors.register(user=user, params={}, case=case).qs
-    return list(
-        rows.prefetch_related(
-            Prefetch("decisions", queryset=SharingDecision.objects.select_related("decided_by")),
-            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
-        ).order_by("number")
-    )
-
-
 def case_summary(*, user, case: Case, prepared_at: dt.datetime) -> dict:
     """The template context of a case summary for `user`. 404 (Http404) if they may no longer see the case."""
     case = selectors.case_for_page(user=user, reference=case.reference)
@@ -151,21 +137,29 @@ def case_summary(*, user, case: Case, prepared_at: dt.datetime) -> dict:
         "milestones": milestone_lines(in_full),
         "relationships": relationships,
         "pauses": [(p, pause) for p in processes for pause in p.all_pauses if p.in_full or pause.ended_at is None],
-        "requests": case_requests(user=user, case=case),
         "identity": identity,
+        **_app_sections(user=user, case=case),
+    }
+
+
+def _app_sections(*, user, case: Case) -> dict:
+    """The apps' sections (e.g. the case's sharing register), each with its entries for the history."""
+    sections = [(section, section.content(user=user, case=case)) for section in documents.case_sections()]
+    return {
+        "sections": [(section.template, content) for section, content in sections],
+        "history_sections": [(s.history_template, content) for s, content in sections if s.history_template],
     }
 
 
 def latest_case_change(*, user, case: Case) -> dt.datetime:
     """When what `user` may see of the case last changed: the case, its processes (stage and status, which every
-    reader sees), the milestones of the processes they see in full, the requests they may see and those requests'
-    deadlines, and the relationships between processes. One query. A summary made before this is out of date."""
+    reader sees), the milestones of the processes they see in full, the relationships between processes, and what
+    the apps' sections show (one query, and one or two per section). A summary made before this is out of date."""
 
     def newest(queryset: QuerySet, field_name: str = "updated_at") -> Subquery:
         return Subquery(queryset.order_by(f"-{field_name}").values(field_name)[:1])
 
     in_full = access.processes_visible_to(user).filter(case=case)
-    requests = sharing_access.requests_visible_to(user).filter(case=case)
     relationships = Relationship.objects.filter(case=case)
     stamps = (
         Case.objects.filter(pk=case.pk)
@@ -173,61 +167,10 @@ def latest_case_change(*, user, case: Case) -> dt.datetime:
         .annotate(
             processes=newest(Process.objects.filter(case=OuterRef("pk"))),
             milestones=newest(Milestone.objects.filter(process__in=in_full)),
-            requests=newest(requests),
-            request_deadlines=newest(Milestone.objects.filter(sharing_request__in=requests)),
             relationships=newest(relationships, "recorded_at"),
             relationships_ended=newest(relationships.exclude(ended_at=None), "ended_at"),
         )
         .get()
     )
-    return max(stamp for stamp in stamps.values() if stamp is not None)
-
-
-# --- An organisation's sharing register ------------------------------------------------------------
-
-
-def _register_scope(*, user, organisation: Organisation) -> Q:
-    scope = Q(requesting_organisation=organisation) | Q(providing_organisation=organisation)
-    manages_here = Membership.objects.filter(
-        user=user, organisation=organisation, role=Membership.Role.PARTNERSHIP_MANAGER
-    ).exists()
-    if manages_here:
-        partners = Q(local_authority=organisation) | Q(icb=organisation) | Q(police=organisation)
-        scope |= Q(case__partnership__in=Partnership.objects.filter(partners))
-    return scope
-
-
-def register_requests(*, user, organisation: Organisation) -> QuerySet[SharingRequest]:
-    """The organisation's register as `user` may see it: requests to or from the organisation and, when they are
-    a partnership manager there, the submitted requests on the partnership's cases (sharing.selectors' rows)."""
-    rows = sharing_selectors.register(user=user, params={}).qs
-    return rows.filter(_register_scope(user=user, organisation=organisation)).order_by("case__reference", "number")
-
-
-def register_summary(*, user, organisation: Organisation, prepared_at: dt.datetime) -> dict:
-    return {
-        "organisation": organisation,
-        "reader": reader_of(user),
-        "prepared_at": prepared_at,
-        "requests": list(register_requests(user=user, organisation=organisation)),
-    }
-
-
-def latest_register_change(*, user, organisation: Organisation) -> dt.datetime | None:
-    """When the organisation's register, as `user` sees it, last changed: a request or its response deadline."""
-    requests = sharing_access.requests_visible_to(user).filter(_register_scope(user=user, organisation=organisation))
-    stamps = (
-        Organisation.objects.filter(pk=organisation.pk)
-        .annotate(
-            requests=Subquery(requests.order_by("-updated_at").values("updated_at")[:1]),
-            deadlines=Subquery(
-                Milestone.objects.filter(sharing_request__in=requests.values("pk"))
-                .order_by("-updated_at")
-                .values("updated_at")[:1]
-            ),
-        )
-        .values("requests", "deadlines")
-        .get()
-    )
-    values = [stamp for stamp in stamps.values() if stamp is not None]
-    return max(values) if values else None
+    sections = [section.latest_change(user=user, case=case) for section in documents.case_sections()]
+    return max(stamp for stamp in [*stamps.values(), *sections] if stamp is not None)

@@ -41,14 +41,15 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from .. import audit, broker
-from ..models import Membership, Notification, PdfSummary
+from .. import access, audit, broker
+from ..models import Notification, PdfSummary
 
 if TYPE_CHECKING:
     from . import render
-from . import TEMPLATE_VERSION, content
+from . import TEMPLATE_VERSION, content, documents
 
 logger = logging.getLogger(__name__)
 
@@ -184,24 +185,33 @@ def _render(summary: PdfSummary, *, prepared_at: dt.datetime) -> tuple[render.Re
     from . import render  # WeasyPrint and Pango load in the pdf worker only; the web server never needs them
 
     user = summary.requested_by
-    if summary.kind == PdfSummary.Kind.CASE:
+    if summary.kind == PdfSummary.CASE:
         # Read before the content, so a change made while rendering makes the file look older, never newer.
         data_as_of = content.latest_case_change(user=user, case=summary.case)
         rendered = render.render_case(user=user, case=summary.case, prepared_at=prepared_at, data_as_of=data_as_of)
         return rendered, data_as_of
-    if not Membership.objects.filter(user=user, organisation=summary.organisation, user__is_active=True).exists():
+    if not access.acts_for(user, summary.organisation):
         raise PermissionDenied("No longer a member of the organisation.")
-    data_as_of = content.latest_register_change(user=user, organisation=summary.organisation)
-    rendered = render.render_register(
-        user=user, organisation=summary.organisation, prepared_at=prepared_at, data_as_of=data_as_of
+    document = documents.organisation_document(summary.kind)
+    data_as_of = document.latest_change(user=user, organisation=summary.organisation)
+    rendered = render.render_organisation_document(
+        summary.kind, user=user, organisation=summary.organisation, prepared_at=prepared_at, data_as_of=data_as_of
     )
     return rendered, data_as_of
 
 
 def _subject(summary: PdfSummary) -> str:
-    if summary.kind == PdfSummary.Kind.CASE:
+    if summary.kind == PdfSummary.CASE:
         return f"case summary of {summary.case.reference}"
-    return f"sharing register of {summary.organisation.display_name}"
+    label = documents.organisation_document(summary.kind).label.lower()
+    return f"{label} of {summary.organisation.display_name}"
+
+
+def _page(summary: PdfSummary) -> str:
+    """Where the requester finds the file: the case page, or the page of the organisation's document."""
+    if summary.kind == PdfSummary.CASE:
+        return reverse("case-detail", args=[summary.case.reference]) + "#pdf-summaries"
+    return documents.organisation_document(summary.kind).page() + "#pdf-summaries"
 
 
 def _still_ours(summary: PdfSummary) -> PdfSummary | None:
@@ -231,7 +241,7 @@ def _store(summary: PdfSummary, rendered: render.Rendered, data_as_of: dt.dateti
         current.save(update_fields=["sha256", "size", "pages", "template_version", "data_as_of", "status",
                                     "finished_at", "file"])  # fmt: skip
         Notification.objects.create(
-            user=summary.requested_by, kind=Notification.Kind.SUMMARY, case=summary.case,
+            user=summary.requested_by, kind=Notification.Kind.SUMMARY, case=summary.case, link=_page(summary),
             message=f"Your {_subject(summary)} is ready to download.", created_at=current.finished_at,
         )  # fmt: skip
         if rendered.identity_shown:
@@ -255,7 +265,7 @@ def _fail(summary: PdfSummary, reason: str) -> str:
 
 def _notify_failed(summary: PdfSummary) -> None:
     Notification.objects.create(
-        user_id=summary.requested_by_id, kind=Notification.Kind.SUMMARY, case_id=summary.case_id,
+        user_id=summary.requested_by_id, kind=Notification.Kind.SUMMARY, case_id=summary.case_id, link=_page(summary),
         message=f"Your {_subject(summary)} could not be prepared: {summary.failure_reason}",
         created_at=summary.finished_at,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from ..models import Case, Organisation
-from . import TEMPLATE_VERSION, content
+from . import TEMPLATE_VERSION, content, documents
 from .fetcher import StaticFilesFetcher, static_url
 
 STYLESHEET = static_url("coordination/pdf.css")
@@ -64,14 +64,19 @@ def render_case(*, user, case: Case, prepared_at: dt.datetime, data_as_of: dt.da
     return Rendered(pdf, pages, identity_shown)
 
 
-def register_html(*, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None) -> str:
-    context = content.register_summary(user=user, organisation=organisation, prepared_at=prepared_at)
+def organisation_html(
+    kind: str, *, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None
+) -> str:
+    """A registered organisation document's HTML (coordination/summaries/documents.py), e.g. a sharing register."""
+    document = documents.organisation_document(kind)
+    context = document.content(user=user, organisation=organisation, prepared_at=prepared_at)
     context.update(_common(prepared_at), data_as_of=data_as_of and timezone.localtime(data_as_of))
-    return render_to_string("summaries/register.html", context)
+    return render_to_string(document.template, context)
 
 
-def render_register(*, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None) -> Rendered:
-    pdf, pages = html_to_pdf(
-        register_html(user=user, organisation=organisation, prepared_at=prepared_at, data_as_of=data_as_of)
-    )
+def render_organisation_document(
+    kind: str, *, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None
+) -> Rendered:
+    html = organisation_html(kind, user=user, organisation=organisation, prepared_at=prepared_at, data_as_of=data_as_of)
+    pdf, pages = html_to_pdf(html)
     return Rendered(pdf, pages)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..models import Case, Organisation, PdfSummary
-from . import content
+from . import content, documents
 
 SHOWN = 10
 
@@ -20,19 +20,21 @@ def mark_stale(summaries: list[PdfSummary], latest: dt.datetime | None) -> list[
 
 
 def case_summaries(*, user, case: Case) -> list[PdfSummary]:
-    summaries = list(PdfSummary.objects.filter(kind=PdfSummary.Kind.CASE, case=case, requested_by=user)[:SHOWN])
+    summaries = list(PdfSummary.objects.filter(kind=PdfSummary.CASE, case=case, requested_by=user)[:SHOWN])
     latest = content.latest_case_change(user=user, case=case) if summaries else None
     return mark_stale(summaries, latest)
 
 
-def register_summaries(*, user, organisations: list[Organisation]) -> list[PdfSummary]:
+def organisation_summaries(*, user, kind: str, organisations: list[Organisation]) -> list[PdfSummary]:
+    """The user's own PDFs of a registered organisation document, e.g. their organisations' sharing registers."""
     summaries = list(
-        PdfSummary.objects.filter(
-            kind=PdfSummary.Kind.SHARING_REGISTER, organisation__in=organisations, requested_by=user
-        ).select_related("organisation")[:SHOWN]
+        PdfSummary.objects.filter(kind=kind, organisation__in=organisations, requested_by=user).select_related(
+            "organisation"
+        )[:SHOWN]
     )
+    document = documents.organisation_document(kind)
     latest = {
-        organisation.pk: content.latest_register_change(user=user, organisation=organisation)
+        organisation.pk: document.latest_change(user=user, organisation=organisation)
         for organisation in {summary.organisation for summary in summaries}
     }
     for summary in summaries:
@@ -41,6 +43,6 @@ def register_summaries(*, user, organisations: list[Organisation]) -> list[PdfSu
 
 
 def latest_change_for(summary: PdfSummary, *, user) -> dt.datetime | None:
-    if summary.kind == PdfSummary.Kind.CASE:
+    if summary.kind == PdfSummary.CASE:
         return content.latest_case_change(user=user, case=summary.case)
-    return content.latest_register_change(user=user, organisation=summary.organisation)
+    return documents.organisation_document(summary.kind).latest_change(user=user, organisation=summary.organisation)

@@ -2,7 +2,7 @@
 to the pdf worker only once it has committed (jobs.enqueue_on_commit).
 
 A file is filtered for the person who asked for it, so only they may download it, and only while they may still
-see what it is about (the case, or their organisation's register). Every download is audited.
+see what it is about (the case, or their organisation's records). Every download is audited.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import access, audit
-from ..models import Case, Membership, Organisation, PdfSummary
-from . import TEMPLATE_VERSION, jobs
+from ..models import Case, Organisation, PdfSummary
+from . import TEMPLATE_VERSION, documents, jobs
 
 Status = PdfSummary.Status
 UNFINISHED = (Status.QUEUED, Status.RENDERING)
@@ -30,7 +30,7 @@ def summary_request(*, actor, case: Case) -> PdfSummary:
     if PdfSummary.objects.filter(requested_by=actor, case=case, status__in=UNFINISHED).exists():
         raise ValidationError("A summary of this case is already being prepared for you; it is listed below.")
     summary = PdfSummary.objects.create(
-        kind=PdfSummary.Kind.CASE, case=case, requested_by=actor, requested_at=timezone.now(),
+        kind=PdfSummary.CASE, case=case, requested_by=actor, requested_at=timezone.now(),
         template_version=TEMPLATE_VERSION,
     )  # fmt: skip
     audit.record(action="create", actor=actor, obj=summary, object_label=case.reference,
@@ -39,24 +39,36 @@ def summary_request(*, actor, case: Case) -> PdfSummary:
     return summary
 
 
-def organisations_for_register(user):
-    """The organisations whose register `user` may print: their own."""
+def organisations_printable_by(user):
+    """The organisations whose own documents `user` may print: those they are a member of."""
     return Organisation.objects.filter(memberships__user=user).order_by("name")
 
 
+def _label(summary: PdfSummary) -> str:
+    if summary.kind == PdfSummary.CASE:
+        return summary.case.reference
+    return f"{documents.organisation_document(summary.kind).label} of {summary.organisation.name}"
+
+
 @transaction.atomic
-def register_summary_request(*, actor, organisation: Organisation) -> PdfSummary:
-    """Queue a PDF of `organisation`'s sharing register, as `actor` sees it. Only its own members may."""
-    if not (actor.is_active and Membership.objects.filter(user=actor, organisation=organisation).exists()):
-        raise PermissionDenied("You can print only your own organisation's register.")
-    unfinished = PdfSummary.objects.filter(requested_by=actor, organisation=organisation, status__in=UNFINISHED)
+def organisation_document_request(*, actor, organisation: Organisation, kind: str) -> PdfSummary:
+    """Queue a PDF of one of `organisation`'s registered documents (e.g. its sharing register), as `actor` sees
+    it. Only its own members may."""
+    if not documents.is_organisation_document(kind):
+        raise ValidationError("There is no such document to print.")
+    if not access.acts_for(actor, organisation):
+        raise PermissionDenied("You can print only your own organisation's documents.")
+    label = documents.organisation_document(kind).label
+    unfinished = PdfSummary.objects.filter(
+        requested_by=actor, organisation=organisation, kind=kind, status__in=UNFINISHED
+    )
     if unfinished.exists():
-        raise ValidationError("Your organisation's register is already being prepared for you; it is listed below.")
+        raise ValidationError(f"Your organisation's {label.lower()} is already being prepared for you; see below.")
     summary = PdfSummary.objects.create(
-        kind=PdfSummary.Kind.SHARING_REGISTER, organisation=organisation, requested_by=actor,
-        requested_at=timezone.now(), template_version=TEMPLATE_VERSION,
+        kind=kind, organisation=organisation, requested_by=actor, requested_at=timezone.now(),
+        template_version=TEMPLATE_VERSION,
     )  # fmt: skip
-    audit.record(action="create", actor=actor, obj=summary, object_label=f"Sharing register of {organisation.name}",
+    audit.record(action="create", actor=actor, obj=summary, object_label=_label(summary),
                  changes={"kind": summary.kind})  # fmt: skip
     jobs.enqueue_on_commit(summary.pk)
     return summary
@@ -70,12 +82,9 @@ def summary_for(*, user, pk: int) -> PdfSummary | None:
     summary = PdfSummary.objects.select_related("case", "organisation").filter(pk=pk, requested_by=user).first()
     if summary is None or not access.is_member(user):
         return None
-    if summary.kind == PdfSummary.Kind.CASE and not access.may_see_case(user, summary.case):
+    if summary.kind == PdfSummary.CASE and not access.may_see_case(user, summary.case):
         return None
-    if (
-        summary.kind == PdfSummary.Kind.SHARING_REGISTER
-        and not Membership.objects.filter(user=user, organisation=summary.organisation_id).exists()
-    ):
+    if summary.kind != PdfSummary.CASE and not access.acts_for(user, summary.organisation_id):
         return None
     return summary
 
@@ -94,8 +103,7 @@ def download(*, actor, pk: int, http_request=None) -> tuple[PdfSummary, bytes] |
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != summary.sha256:
         raise StoredFileDoesNotMatch(f"PDF summary {summary.pk}: the stored file does not match its SHA-256.")
-    label = summary.case.reference if summary.case_id else f"Sharing register of {summary.organisation.name}"
-    audit.record(action="download", actor=actor, obj=summary, object_label=label,
+    audit.record(action="download", actor=actor, obj=summary, object_label=_label(summary),
                  changes={"sha256": summary.sha256, "template_version": summary.template_version},
                  request=http_request)  # fmt: skip
     return summary, data
@@ -105,4 +113,4 @@ def download_name(summary: PdfSummary) -> str:
     when = timezone.localtime(summary.requested_at).strftime("%Y-%m-%d-%H%M")
     if summary.case_id:
         return f"case-summary-{summary.case.reference}-{when}.pdf"
-    return f"sharing-register-{summary.organisation_id}-{when}.pdf"
+    return f"{summary.kind.replace('_', '-')}-{summary.organisation_id}-{when}.pdf"

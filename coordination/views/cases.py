@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .. import access, audit, selectors, services
+from .. import access, audit, extensions, selectors, services
 from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
 from ..summaries import selectors as summary_selectors
 from ..timeline import build_timeline
@@ -78,6 +78,8 @@ def case_detail(request, reference):
             "may_manage": access.may_manage_case(request.user, case),
             "may_see_identity": access.identities_visible_to(request.user).filter(case=case).exists(),
             "pdf_summaries": summary_selectors.case_summaries(user=request.user, case=case),
+            # The apps' sections (coordination/extensions.py), e.g. the case's information sharing.
+            "app_sections": [(s.template, s.context(case, request.user)) for s in extensions.case_sections()],
         },
     )
 

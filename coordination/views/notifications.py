@@ -3,17 +3,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import reminders
+from .. import access, subjects
 
 NOTIFICATIONS_SHOWN = 100
 
 
 @login_required
 def notification_list(request):
-    notifications = reminders.notifications_visible_to(request.user).select_related(
-        "case", "milestone", "sharing_request"
-    )
-    notifications = notifications[:NOTIFICATIONS_SHOWN]
+    notifications = access.notifications_visible_to(request.user).select_related("case", "milestone")
+    notifications = subjects.attach(notifications[:NOTIFICATIONS_SHOWN])
     return render(request, "notifications.html", {"notifications": notifications})
 
 

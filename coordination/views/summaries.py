@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors
 from ..models import PdfSummary
+from ..summaries import documents, services
 from ..summaries import selectors as summary_selectors
-from ..summaries import services
 
 Status = PdfSummary.Status
 
@@ -38,17 +38,23 @@ def case_summary_request(request, reference):
 
 @login_required
 @require_POST
-def register_summary_request(request):
-    organisations = services.organisations_for_register(request.user)
+def organisation_summary_request(request, kind):
+    """Queue a PDF of one of the user's organisation's documents an app registered, e.g. its sharing register."""
+    if not documents.is_organisation_document(kind):
+        raise Http404("No such document")
+    organisations = services.organisations_printable_by(request.user)
     chosen = request.POST.get("organisation", "")
     organisation = organisations.filter(pk=chosen).first() if chosen.isdigit() else organisations.first()
     if organisation is None:
         raise Http404("No such organisation")
     try:
-        _queued(request, lambda: services.register_summary_request(actor=request.user, organisation=organisation))
+        _queued(
+            request,
+            lambda: services.organisation_document_request(actor=request.user, organisation=organisation, kind=kind),
+        )
     except PermissionDenied:
         raise Http404("No such organisation") from None
-    return redirect(reverse("sharing-register") + "#pdf-summaries")
+    return redirect(documents.organisation_document(kind).page() + "#pdf-summaries")
 
 
 @login_required

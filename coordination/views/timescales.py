@@ -6,9 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sharing import deadlines as sharing_deadlines
-
-from .. import access, kinds, rules
+from .. import access, kinds, rules, subjects
 from ..forms import ClosureDayForm, LocalRuleForm
 from ..models import ClosureDay, Partnership, RuleChoice, TimescaleRule
 from .forms import run_service
@@ -20,11 +18,11 @@ def _managed_partnership(request) -> Partnership | None:
     return (managed.filter(code=code) if code else managed).order_by("name").first()
 
 
-def _kind_label(key: str) -> str:
-    # Information-sharing requests are not a kind of process, but their response deadline is on the same clock.
-    if key == sharing_deadlines.KIND:
-        return sharing_deadlines.KIND_LABEL
-    return kinds.get(key).label if kinds.exists(key) else key
+def _applies_to(rule: TimescaleRule) -> str:
+    """What a rule's milestones belong to, in words: a kind of process, or a registered subject (e.g. requests)."""
+    if rule.subject_type != subjects.PROCESS:
+        return dict(subjects.choices()).get(rule.subject_type, rule.subject_type)
+    return kinds.get(rule.process_kind).label if kinds.exists(rule.process_kind) else rule.process_kind
 
 
 @login_required
@@ -37,7 +35,7 @@ def timescales(request):
         if partnership
         else {}
     )
-    by_kind = [(_kind_label(key), list(group)) for key, group in groupby(all_rules, key=lambda rule: rule.process_kind)]
+    by_kind = [(label, list(group)) for label, group in groupby(all_rules, key=_applies_to)]
     alternatives = {}
     for rule in all_rules:
         if rule.alternative_group and not rule.edition_of:  # choosing a rule chooses its earlier editions too

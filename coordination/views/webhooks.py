@@ -25,7 +25,7 @@ class EndpointForm(forms.Form):
     )  # fmt: skip
     description = forms.CharField(label="Description", max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        label="Events to send", choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple
+        label="Events to send", choices=lambda: list(EVENTS.items()), widget=forms.CheckboxSelectMultiple
     )
     api_key = forms.ModelChoiceField(
         label="Acts as the API key",

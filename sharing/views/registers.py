@@ -15,7 +15,7 @@ from coordination import audit
 from coordination.summaries import selectors as summary_selectors
 from coordination.summaries import services as summary_services
 
-from .. import selectors
+from .. import selectors, summaries
 
 ROWS_PER_PAGE = 50
 
@@ -63,7 +63,7 @@ def outbox(request):
 @login_required
 def organisation_register(request):
     managed = core_access.partnerships_managed_by(request.user).exists()
-    organisations = list(summary_services.organisations_for_register(request.user))
+    organisations = list(summary_services.organisations_printable_by(request.user))
     intro = "Every request to or from your organisation" + (
         ", and every submitted request on your partnership's cases." if managed else "."
     )
@@ -77,7 +77,9 @@ def organisation_register(request):
             "export_url": reverse("sharing-register-export"),
             # A PDF of the organisation's register (coordination/summaries/), listed with the user's earlier ones.
             "pdf_organisations": organisations,
-            "pdf_summaries": summary_selectors.register_summaries(user=request.user, organisations=organisations),
+            "pdf_summaries": summary_selectors.organisation_summaries(
+                user=request.user, kind=summaries.REGISTER, organisations=organisations
+            ),
         },
     )
 

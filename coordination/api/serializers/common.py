@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from coordination import subjects
 from coordination.models import Organisation
 from coordination.models.limits import length_of
 
@@ -110,3 +111,45 @@ class ProblemSerializer(serializers.Serializer):
         required=False,
         help_text="For a refused input: the messages for each field (`non_field_errors` for the whole).",
     )
+
+
+SUBJECT_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "What it belongs to: a process, or a record of another kind (e.g. a sharing request).",
+    "properties": {
+        "type": {"type": "string", "description": "process, or the kind of record, e.g. sharing_request."},
+        "id": {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "Its id or reference."},
+        "url": {"type": "string", "format": "uri"},
+    },
+    "required": ["type", "id", "url"],
+}
+
+
+@extend_schema_field(SUBJECT_SCHEMA)
+class SubjectField(serializers.Field):
+    """What a deadline or a notification is about, as {"type", "id", "url"} (coordination/subjects.py): a process,
+    or a registered record. Lists load the records with subjects.attach (AttachingListSerializer)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        request = self.context.get("request")
+        if obj.subject_type == subjects.PROCESS:
+            return {"type": subjects.PROCESS, "id": obj.process_id,
+                    "url": reverse("api-process-detail", args=[obj.process_id], request=request)}  # fmt: skip
+        if not obj.subject_type or obj.subject is None:
+            return None
+        kind = subjects.get(obj.subject_type)
+        url = kind.api_url(obj.subject)
+        return {"type": kind.key, "id": kind.api_id(obj.subject),
+                "url": request.build_absolute_uri(url) if request else url}  # fmt: skip
+
+
+class AttachingListSerializer(serializers.ListSerializer):
+    """A list whose rows' registered records are loaded in one query per kind, before they are shown."""
+
+    def to_representation(self, data):
+        return super().to_representation(subjects.attach(data.all() if hasattr(data, "all") else data))

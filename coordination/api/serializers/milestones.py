@@ -9,7 +9,7 @@ from rest_framework import serializers
 from coordination import clock
 from coordination.models import Milestone, MilestoneAdjustment, Process, TimescaleRule
 
-from .common import InputSerializer, PersonField, link, text_field
+from .common import AttachingListSerializer, InputSerializer, PersonField, SubjectField, link, text_field
 
 STATUSES = [(status.value, status.label) for status in clock.Status]
 
@@ -30,8 +30,8 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 
 class MilestoneSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    case = serializers.SerializerMethodField(help_text="The reference of the case it is on.")
-    sharing_request = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True, help_text="The case it is on.")
+    subject = SubjectField()
     rule = RuleRefSerializer(read_only=True)
     status = serializers.SerializerMethodField()
     completed_by = PersonField()
@@ -40,18 +40,16 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = ["id", "url", "case", "process", "sharing_request", "rule", "occurrence", "trigger_date",
+        fields = ["id", "url", "case", "process", "subject", "rule", "occurrence", "trigger_date",
                   "base_due_date", "due_date", "explanation", "extension_overtaken", "status", "completed_on",
                   "completed_by", "completion_note", "waived_at", "waived_by", "waiver_reason", "created_at",
                   "updated_at", "adjustments"]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = AttachingListSerializer
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, milestone) -> str:
         return link(self, "api-milestone-detail", milestone.pk)
-
-    def get_case(self, milestone) -> str:
-        return milestone.case.reference
 
     @extend_schema_field(serializers.ChoiceField(choices=STATUSES))
     def get_status(self, milestone) -> str:

@@ -4,12 +4,15 @@ from rest_framework import serializers
 
 from coordination.models import Notification
 
+from .common import AttachingListSerializer, SubjectField
+
 
 class NotificationSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
-    sharing_request = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    subject = SubjectField(help_text="The record it is about, if any (e.g. a sharing request).")
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "message", "case", "sharing_request", "milestone", "created_at", "read_at"]
+        fields = ["id", "kind", "message", "case", "subject", "milestone", "created_at", "read_at"]
         read_only_fields = fields
+        list_serializer_class = AttachingListSerializer

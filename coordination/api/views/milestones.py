@@ -1,13 +1,11 @@
-"""Deadlines the caller may see: those of processes whose working detail they read, and the response deadlines
-of the requests they see. Completing and extending one is for the case's partnership managers, as in the
-browser; a request's response deadline is met by its decision."""
+"""Deadlines the caller may see: those of processes whose working detail they read, and those of the records of
+other kinds they see (a request's response). Completing, extending and correcting one is for the case's
+partnership managers, as in the browser; the services say so (a record's own deadline is met by its own steps)."""
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
-from coordination import access, clock, corrections, selectors
-from coordination.models import Milestone, MilestoneAdjustment
-from sharing import access as sharing_access
+from coordination import access, clock, corrections, selectors, subjects
+from coordination.models import MilestoneAdjustment
 
 from ..serializers.milestones import (
     MilestoneCompleteSerializer,
@@ -17,13 +15,14 @@ from ..serializers.milestones import (
 )
 from .base import ID, UPDATED_SINCE, ChangeView, DetailView, ListView, flag, query_parameter, whole_number
 
+# The kinds of record with deadlines of their own (known once the apps have started, as this module is imported).
+SUBJECTS = [key for key, _ in subjects.choices()]
+
 
 def visible_milestones(user):
-    on_processes = Q(process__in=access.processes_visible_to(user))
-    on_requests = Q(sharing_request__in=sharing_access.requests_visible_to(user))
     return (
-        Milestone.objects.filter(on_processes | on_requests)
-        .select_related("rule", "process__case", "sharing_request__case", "completed_by", "waived_by")
+        access.milestones_visible_to(user)
+        .select_related("rule", "case", "process", "completed_by", "waived_by")
         .prefetch_related(Prefetch("adjustments", queryset=MilestoneAdjustment.objects.select_related("recorded_by")))
     )
 
@@ -50,7 +49,9 @@ class MilestoneList(_Milestones, ListView):
         ),  # fmt: skip
         query_parameter("case", "A case's reference."),
         query_parameter("process", "A process's id.", kind=ID),
-        query_parameter("sharing_request", "A request's reference."),
+        query_parameter(
+            "subject_type", "What they belong to: process, or a kind of record.", enum=[subjects.PROCESS, *SUBJECTS]
+        ),
     ]
 
     def filter_list(self, queryset):
@@ -59,13 +60,12 @@ class MilestoneList(_Milestones, ListView):
         if is_open is not None:
             queryset = queryset.filter(clock.OPEN) if is_open else queryset.exclude(clock.OPEN)
         if params.get("case") is not None:
-            case = params["case"]
-            queryset = queryset.filter(Q(process__case__reference=case) | Q(sharing_request__case__reference=case))
+            queryset = queryset.filter(case__reference=params["case"])
         process = whole_number(self.request, "process")
         if process is not None:
             queryset = queryset.filter(process_id=process)
-        if params.get("sharing_request") is not None:
-            queryset = queryset.filter(sharing_request__reference=params["sharing_request"])
+        if params.get("subject_type") is not None:
+            queryset = queryset.filter(subject_type=params["subject_type"])
         return queryset
 
 
@@ -78,9 +78,8 @@ class _MilestoneChange(_Milestones, ChangeView):
         return self.change(request)
 
     def may_change(self, milestone) -> None:
-        if milestone.process_id is None:
-            raise PermissionDenied("A request's response deadline is met by the decision on the request.")
-        access.require_manage_case(self.request.user, milestone.process.case)
+        # Asked before If-Match and the input, so a caller who may not is told so first; the services ask again.
+        clock.require_manage(self.request.user, milestone)
 
 
 class MilestoneComplete(_MilestoneChange):

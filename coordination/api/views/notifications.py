@@ -2,14 +2,14 @@
 
 from django.utils import timezone
 
-from coordination import reminders
+from coordination import access
 
 from ..serializers.notifications import NotificationSerializer
 from .base import ApiView, ListView, flag, query_parameter
 
 
 def own_notifications(user):
-    return reminders.notifications_visible_to(user).select_related("case", "sharing_request")
+    return access.notifications_visible_to(user).select_related("case")
 
 
 class NotificationList(ListView):

@@ -4,11 +4,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coordination.api.serializers.common import (
+    InputSerializer,
+    OrganisationRefSerializer,
+    PersonField,
+    id_field,
+    link,
+    text_field,
+)
 from coordination.models import Case
-from sharing.documents import LABEL_BY_CONTENT_TYPE
-from sharing.models import Classification, Document, DocumentVersion, SharingRequest
 
-from .common import InputSerializer, OrganisationRefSerializer, PersonField, id_field, link, text_field
+from ..documents import LABEL_BY_CONTENT_TYPE
+from ..models import Classification, Document, DocumentVersion, SharingRequest
 
 
 class VersionSerializer(serializers.ModelSerializer):

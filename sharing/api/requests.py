@@ -8,11 +8,12 @@ from django.db.models import Prefetch
 from rest_framework import exceptions, status
 
 from coordination.access import cases_visible_to, memberships_of
+from coordination.api.views.base import UPDATED_SINCE, ChangeView, DetailView, ListView, query_parameter
 from coordination.models import Process
-from sharing import access, services
-from sharing.models import Disclosure, RequestGateway, SharingDecision, SharingRequest, StatusChange
 
-from ..serializers.sharing import (
+from .. import access, deadlines, services
+from ..models import Disclosure, RequestGateway, SharingDecision, SharingRequest, StatusChange
+from .request_serializers import (
     WRITABLE_FIELDS,
     DecideSerializer,
     DiscloseSerializer,
@@ -24,7 +25,6 @@ from ..serializers.sharing import (
     SharingRequestUpdateSerializer,
     WithdrawSerializer,
 )
-from .base import UPDATED_SINCE, ChangeView, DetailView, ListView, query_parameter
 
 Status = SharingRequest.Status
 SIDES = ("requester", "provider")
@@ -37,9 +37,9 @@ def visible_requests(user):
         .prefetch_related(
             Prefetch("gateways", queryset=RequestGateway.objects.order_by("gateway")),
             "processes",
-            "milestones",
             Prefetch("decisions", queryset=SharingDecision.objects.select_related("decided_by")),
         )
+        .annotate(response_due_date=deadlines.latest_due_date())
     )
 
 

@@ -6,12 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 
 from coordination.access import cases_visible_to, processes_visible_to
-from sharing import access, documents
+from coordination.api.parsers import MultiPartParser
+from coordination.api.views.base import ID, ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
 from sharing.views.documents import download_response
 
-from ..parsers import MultiPartParser
-from ..serializers.documents import DocumentSerializer, DocumentUploadSerializer, VersionUploadSerializer
-from .base import ID, ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
+from .. import access, documents
+from .document_serializers import DocumentSerializer, DocumentUploadSerializer, VersionUploadSerializer
 
 
 def visible_documents(user):

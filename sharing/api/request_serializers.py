@@ -6,20 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.models import Case, Organisation
-from sharing import selectors
-from sharing.models import (
-    DataSubject,
-    Disclosure,
-    Gateway,
-    SensitivityFlag,
-    SharingDecision,
-    SharingRequest,
-    StatusChange,
-)
-from sharing.services import REQUEST_FIELDS
-
-from .common import (
+from coordination.api.serializers.common import (
     InputModelSerializer,
     InputSerializer,
     OrganisationRefSerializer,
@@ -28,6 +15,19 @@ from .common import (
     link,
     text_field,
 )
+from coordination.models import Case, Organisation
+
+from .. import deadlines, selectors
+from ..models import (
+    DataSubject,
+    Disclosure,
+    Gateway,
+    SensitivityFlag,
+    SharingDecision,
+    SharingRequest,
+    StatusChange,
+)
+from ..services import REQUEST_FIELDS
 
 # What a system may write on a draft; the single point of contact is chosen in the browser.
 WRITABLE_FIELDS = tuple(name for name in REQUEST_FIELDS if name != "addressee")
@@ -107,8 +107,11 @@ class SharingRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "string", "format": "date", "nullable": True})
     def get_response_due(self, request):
-        dates = [milestone.due_date for milestone in request.milestones.all()]
-        return max(dates).isoformat() if dates else None
+        if not hasattr(request, "response_due_date"):  # an object just changed, not read through the list
+            request.response_due_date = (
+                deadlines.milestones_of(request).order_by("-due_date").values_list("due_date", flat=True).first()
+            )
+        return request.response_due_date.isoformat() if request.response_due_date else None
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[(a, a) for a in ACTIONS])))
     def get_actions(self, request):
