@@ -1,7 +1,8 @@
 """Who may see and change what: the one place that answers, for every page, list, feed, e-mail and export.
 
 Each question has two forms that cannot disagree: a queryset filter ("the cases this user may see") and an
-object check built on it ("may this user see this case?"). The rules, after DOMAIN.md §4.2:
+object check built on it ("may this user see this case?"). The rules, need to know as the UK GDPR's data minimisation
+principle (Art 5(1)(c)) and the DfE information-sharing advice (2024) ask:
 
 - A partnership manager (a member with that role in one of the partnership's three statutory partners) sees
   and manages every case of the partnership, and every process on it in full.

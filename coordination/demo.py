@@ -428,7 +428,7 @@ def _child_death_review(w: _World, case: Case, *, owner: str = "council", jar: b
 
 
 def _grant_access(w: _World) -> None:
-    """Who sees what in the demo, as partnership managers would grant it (DOMAIN.md §4.2). The manager sees
+    """Who sees what in the demo, as partnership managers would grant it, on a need-to-know basis. The manager sees
     every case of the partnership without a grant; every other demo user sees only what is granted here."""
     from . import grants
 

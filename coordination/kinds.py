@@ -159,9 +159,6 @@ class ProcessKind:
                 groups.append((f"A date in the {self.short_label}'s details", dates))
         return groups
 
-    def event_label(self, key: str) -> str:
-        return next((event.label for event in self.events if event.key == key), key)
-
     @property
     def first_stage(self) -> Stage:
         return self.stages[0]

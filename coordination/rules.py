@@ -28,6 +28,10 @@ def _next_local_code(partnership: Partnership) -> str:
 def local_rule_add(*, actor, partnership: Partnership, process_kind: str, **fields) -> TimescaleRule:
     """Add a partnership's own rule; processes already under way get its milestone if its trigger has happened."""
     access.require_manage_partnership(actor, partnership)
+    # A partnership's own rule is its local practice. Statute and guidance are national rules: they come from
+    # the law and are corrected by a system administrator, so a partnership cannot make one.
+    if fields.setdefault("force", TimescaleRule.Force.LOCAL) != TimescaleRule.Force.LOCAL:
+        raise ValidationError({"force": "A partnership's own rule is local practice, not statute or guidance."})
     if not kinds.exists(process_kind):
         raise ValidationError({"process_kind": "Choose a kind of process."})
     kind = kinds.get(process_kind)
@@ -53,26 +57,6 @@ def local_rule_add(*, actor, partnership: Partnership, process_kind: str, **fiel
     )
     for process in _open_processes(partnership, process_kind):
         clock.sync_process(actor=actor, process=process)
-    return rule
-
-
-@transaction.atomic
-def local_rule_retire(*, actor, rule: TimescaleRule, effective_to: dt.date) -> TimescaleRule:
-    """Stop a local rule applying to triggers after a date. Milestones it already made stay."""
-    if rule.partnership is None:
-        raise ValidationError("National rules are changed by a system administrator.")
-    access.require_manage_partnership(actor, rule.partnership)
-    if effective_to < rule.effective_from:
-        raise ValidationError({"effective_to": "A rule cannot stop before it started."})
-    rule.effective_to = effective_to
-    rule.save(update_fields=["effective_to"])
-    audit.record(
-        action="change",
-        actor=actor,
-        obj=rule,
-        object_label=rule.code,
-        changes={"effective_to": [None, effective_to.isoformat()]},
-    )
     return rule
 
 

@@ -434,7 +434,7 @@ LOGGING = {
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
-# --- REST API (coordination/api/, issue 6) ---------------------------------------------------------
+# --- REST API (coordination/api/) -----------------------------------------------------------------
 # A key for an organisation's case system (Authorization: Bearer pk_…) or a signed-in, second-factor-verified
 # session. What either sees comes from the access layer; errors are application/problem+json.
 REST_FRAMEWORK = {

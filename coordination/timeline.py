@@ -43,9 +43,7 @@ ARROW_LABEL_MAX = 340  # longer relationship labels are shortened; the tooltip a
 
 STAGE_FILLS = ("#dbe7f3", "#b8d0e6")  # past stages alternate, so neighbours can be told apart
 CURRENT_FILL = "#1d70b8"  # white text on it: contrast 5.2:1
-STAGE_STROKE = "#1d3557"
 TEXT = "#0b0c0c"
-MUTED = "#505a5f"
 
 
 @dataclass(frozen=True)

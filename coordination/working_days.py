@@ -4,7 +4,8 @@ The rules this product tracks count time in different ways: working days (Corone
 Conduct Regs), calendar days and weeks (PFD responses, PCMR), calendar months (reviews), and they
 count forwards from a trigger or backwards from a planned date. Where a date lands on a day the
 offices are shut, some rules move it later and others (custody time limits) move it earlier.
-See DOMAIN.md §2.
+Where the instruments define a working day, they define it this way (Coroners (Inquests) Rules 2013 r2, Police
+Super-complaints Regs 2018 reg 2).
 
 Everything here is a pure function of dates, so a deadline can be recomputed, tested and explained
 without touching the database. Local closure days live in the database; callers pass them in.
@@ -356,7 +357,8 @@ def compute_due(
     and it is a working day; BEFORE, the nth working day before the planned date. CALENDAR_DAYS,
     WEEKS (7 days each) and MONTHS (clamped to month end) count every day; `count_trigger_day` makes
     the trigger day 1, so the result is one day earlier; then `roll` moves a non-working result.
-    `count_trigger_day` is only defined for AFTER (see DOMAIN.md §2) and is refused for BEFORE.
+    `count_trigger_day` is only defined for AFTER (counting back from a planned date, there is no trigger day
+    to count) and is refused for BEFORE.
 
     `pauses` stop the clock: a day inside one is not counted, and only days the clock would have counted
     matter (never the trigger day, a day before it or, for working days, a non-working day). The pauses move

@@ -2,7 +2,7 @@
 question has a queryset form and an object check built on it, so the register, the page, the CSV export, the
 download and the e-mail can never disagree.
 
-Requests (issue 5, DOMAIN.md §4.2 "information-sharing log: own organisation"):
+Requests (an information-sharing log is its own organisations' business, on a need-to-know basis):
 - the requesting organisation sees its requests from the first draft;
 - the providing organisation sees them once submitted (a draft is the requester's own working paper);
 - the case's partnership managers see every submitted request on their cases;

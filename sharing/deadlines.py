@@ -4,7 +4,7 @@ A request is a deadline subject of its own (coordination/subjects.py, registered
 submitted request gets one milestone, "Respond to the information-sharing request", from the partnership's rule.
 The rules are data (TimescaleRule, subject "sharing_request") in one group of alternatives, so a partnership
 chooses its own on the Timescales page: 10 working days by default (local practice), or the 14 days of the 2013
-police/CPS/local authority disclosure protocol (DOMAIN.md K4). When the requester asks for an earlier or later
+police/CPS/local authority disclosure protocol. When the requester asks for an earlier or later
 date, that date is the due date and the explanation says what the rule would have given. Deciding the request
 meets the milestone.
 """
@@ -33,7 +33,7 @@ _RULES = (
         "force": TimescaleRule.Force.LOCAL,
         "source": "Parallel's default for a partnership without its own information-sharing protocol; "
         "choose the 2013 protocol's 14 days (IS2) or correct this rule to follow yours",
-        # No source states it: an assumption for the partnership to confirm or correct (DOMAIN.md's [U]).
+        # No source states it: an assumption for the partnership to confirm or correct (unverified).
         "verification": TimescaleRule.Verification.UNVERIFIED,
         "default_alternative": True,
     },

@@ -1,5 +1,5 @@
 """Documents on a case, a process or an information-sharing request: what may be uploaded, who may upload it,
-keeping every version, and who may read which (DOMAIN.md §3.4).
+keeping every version, and who may read which (the Government Security Classifications Policy).
 
 An upload is judged by its bytes, not its name. The name's extension says what the uploader claims it is; the
 content (recognised by the `filetype` library, and for Office files by the parts inside the zip) must agree, or

@@ -1,5 +1,6 @@
 """Information-sharing requests between agencies, the decisions on them, what was disclosed, and the documents
-that travel with them (DOMAIN.md §3.3, §3.4)."""
+that travel with them (the lawful basis, UK GDPR Arts 6, 9 and 10 and DPA 2018 Sch 1 and 8; the Government Security
+Classifications Policy)."""
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -341,7 +342,7 @@ class StatusChange(models.Model):
         return f"{self.request.reference}: {self.from_status or '-'} → {self.to_status}"
 
 
-# Grants beyond the two parties and the partnership managers, through the same need-to-know layer (issue 4).
+# Grants beyond the two parties and the partnership managers, through the same need-to-know layer.
 class SharingRequestUserObjectPermission(UserObjectPermissionBase, Grant):  # noqa: DJ008 - guardian's base defines __str__
     content_object = models.ForeignKey(SharingRequest, on_delete=models.CASCADE)
 

@@ -1,5 +1,5 @@
 """How agency case systems connect: API keys held by an organisation, and the webhook endpoints it registers,
-with an outbox of deliveries written in the same transaction as the change they announce (issue 6)."""
+with an outbox of deliveries written in the same transaction as the change they announce."""
 
 from django.conf import settings
 from django.db import models

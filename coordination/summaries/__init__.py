@@ -1,4 +1,4 @@
-"""PDF summaries (issue 7): a case summary for panels, chairs and partners, and an organisation's sharing register.
+"""PDF summaries: a case summary for panels, chairs and partners, and an organisation's sharing register.
 
 - services.py   asking for one (a queued PdfSummary, rendered after commit) and downloading it (the requester
                 only, audited);

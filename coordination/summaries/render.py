@@ -64,9 +64,7 @@ def render_case(*, user, case: Case, prepared_at: dt.datetime, data_as_of: dt.da
     return Rendered(pdf, pages, identity_shown)
 
 
-def organisation_html(
-    kind: str, *, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None
-) -> str:
+def organisation_html(kind: str, *, user, organisation: Organisation, prepared_at: dt.datetime, data_as_of=None) -> str:
     """A registered organisation document's HTML (coordination/summaries/documents.py), e.g. a sharing register."""
     document = documents.organisation_document(kind)
     context = document.content(user=user, organisation=organisation, prepared_at=prepared_at)

@@ -1,7 +1,7 @@
 """Coronial investigation and inquest (Coroners and Justice Act 2009; Coroners (Inquests) Rules 2013).
 Suspension at a prosecutor's request or on charge (Sch 1) is a pause, not a stage.
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1E); they are corrected there, not here.
+Timescales are seeds for the TimescaleRule table; they are corrected there, not here.
 """
 
 from coordination.kinds import Event, ProcessKind, Stage, Timescale, register

@@ -1,6 +1,6 @@
 """Criminal investigation and prosecution (CPS charging; Custody Time Limits Regulations 1987).
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1D); they are corrected there, not here. Custody time
+Timescales are seeds for the TimescaleRule table; they are corrected there, not here. Custody time
 limits do not count the day custody began and, expiring on a non-working day, move to the day before (K2: CTL Regs
 1987 reg 2(4)-(5)). They run only while a defendant is remanded in custody (the details' remanded_in_custody);
 the court may extend them.
@@ -176,5 +176,4 @@ CRIMINAL_INVESTIGATION = register(
 #   K3   charging, CPIA disclosure and trial: no fixed statutory clock tracked.
 #   K4   replies to disclosure requests between the police/CPS and the local authority or family court within
 #        14 days (2013 protocol): a clock on each request, not on the prosecution. A process can hold one
-#        milestone per rule, and DOMAIN.md §3.3 puts this "response due date" on the information-sharing request,
-#        which is where it belongs.
+#        milestone per rule, so it is the information-sharing request's response rule (IS2), where it belongs.

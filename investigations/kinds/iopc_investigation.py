@@ -2,7 +2,7 @@
 Regulations 2020). The mode of investigation is a detail, not a stage: the Director General may change it.
 Suspension pending criminal proceedings is a pause (PCMR 2020 reg 41).
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1B); they are corrected there, not here.
+Timescales are seeds for the TimescaleRule table; they are corrected there, not here.
 """
 
 from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
@@ -20,7 +20,7 @@ IOPC_INVESTIGATION = register(
         "it is investigated (local, directed, independent) or returns it to the appropriate authority.",
         owner_kinds=("iopc", "professional_standards"),
         details_model="investigations.IOPCInvestigationDetails",
-        # DOMAIN.md §4.2: the IOPC's working detail is for the IOPC and the appropriate authority.
+        # The IOPC's working detail is for the IOPC and the appropriate authority (PRA 2002 Sch 3 para 22).
         detail_readers=("iopc", "professional_standards"),
         stages=(
             Stage("matter_recorded", "Matter recorded by the appropriate authority", next=("referred",)),

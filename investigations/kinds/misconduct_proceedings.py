@@ -1,7 +1,7 @@
 """Police misconduct proceedings (Police (Conduct) Regulations 2020). Proceedings are held while criminal
 proceedings are outstanding (reg 10): that is a pause, not a stage.
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1C); they are corrected there, not here. The Conduct
+Timescales are seeds for the TimescaleRule table; they are corrected there, not here. The Conduct
 Regulations count "beginning with the first working day after" the trigger, so the trigger day is never counted.
 Where a stage records the fact that starts or meets a clock, the rule uses the stage rather than a second event.
 """

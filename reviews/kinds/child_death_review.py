@@ -1,6 +1,6 @@
 """Child death review (Children Act 2004 as amended; Child Death Review Statutory and Operational Guidance 2018).
 
-No timescale is seeded: see the note at the end (DOMAIN.md §1F).
+No timescale is seeded: see the note at the end.
 """
 
 from coordination.kinds import ProcessKind, Stage, register

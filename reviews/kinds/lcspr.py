@@ -1,8 +1,9 @@
 """Local child safeguarding practice review (Children Act 2004 s16F; SI 2018/789; Working Together 2023 ch.5).
 
-The sub-stages follow the track in DOMAIN.md §5.1. Practitioner and family engagement may happen in
-either order, and quality assurance may send a draft back. A hold on publication is a pause, not a stage.
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
+The sub-stages follow the review as Working Together 2023 ch.5 and the Panel's guidance describe it. Practitioner
+and family engagement may happen in either order, and quality assurance may send a draft back. A hold on
+publication is a pause, not a stage.
+Timescales are seeds for the TimescaleRule table; a partnership corrects them there.
 """
 
 from coordination.kinds import ProcessKind, Stage, Timescale, register

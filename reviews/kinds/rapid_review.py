@@ -1,6 +1,6 @@
 """Rapid review: the partners' first look at what happened, sent to the Panel (Working Together 2023 ch.5).
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
+Timescales are seeds for the TimescaleRule table; a partnership corrects them there.
 """
 
 from coordination.kinds import ProcessKind, Stage, Timescale, register
@@ -18,9 +18,9 @@ _DECISIONS = (
 _L4_SOURCE = "Working Together 2023 ch.5; Panel guidance for safeguarding partners (15 working days)"
 _L4_MILESTONE = "Rapid review completed and sent to the Panel"
 
-# L4: sources disagree on when the 15 working days start (DOMAIN.md §1A), so there are two rules in one
-# alternative group and each partnership chooses. The default is the notification (Cambridgeshire);
-# the alternative counts from awareness (Trafford: "partners becoming aware"), for which the local
+# L4: sources disagree on when the 15 working days start (Trafford: awareness; Cambridgeshire: the notification), so
+# there are two rules in one alternative group and each partnership chooses. The default is the notification
+# (Cambridgeshire); the alternative counts from awareness (Trafford: "partners becoming aware"), for which the local
 # authority's awareness date on the case stands in.
 _L4 = Timescale(
     code="L4",

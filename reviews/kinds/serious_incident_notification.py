@@ -1,6 +1,6 @@
 """Serious incident notification: the local authority tells the Panel (Children Act 2004 s16C(1)).
 
-Timescales are seeds for the TimescaleRule table (DOMAIN.md §1A); a partnership corrects them there.
+Timescales are seeds for the TimescaleRule table; a partnership corrects them there.
 """
 
 from coordination.kinds import Event, ProcessKind, Stage, Timescale, register
@@ -51,8 +51,8 @@ _L3 = Timescale(
     trigger_label="death of the looked-after child",
     amount=5,
     unit="working_days",
-    # The duty to notify is set by law (DOMAIN.md L3: MUST); which provision, and the 5 working days (the same
-    # route and clock as L1 per local procedures), are unverified.
+    # The duty to notify is set by law (the Children Act 1989 looked-after-child framework); which provision, and the 5
+    # working days (the same route and clock as L1 per local procedures), are unverified.
     force="statute",
     source="Working Together 2023 ch.5 and the Children Act 1989 looked-after-child framework "
     "(older local procedures cite the Care Planning, Placement and Case Review Regs 2010 and "
