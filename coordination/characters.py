@@ -4,7 +4,7 @@
 - an unpaired surrogate (U+D800 to U+DFFF): half of a UTF-16 pair, not a character, and not encodable as UTF-8;
 - in an address (the path or the query string) any other control character too: no address of ours has one.
 
-One rule, used by the API's parsers for JSON and multipart bodies (coordination/api/parsers.py) and by the
+One rule, used by the API's parsers for JSON and multipart bodies (integrations/api/parsers.py) and by the
 middleware below for every address. Browser forms refuse a NUL themselves (Django's ProhibitNullCharactersValidator)
 and decode what they are sent with replacement characters, so no surrogate reaches them."""
 
@@ -12,10 +12,12 @@ import re
 
 from django.core.exceptions import BadRequest
 
+from .problems import problem_document
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _UNFIT_FOR_ADDRESS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 API_PREFIX = "/api/"
-# The same rules as JSON Schema patterns, for the API's published schema (coordination/api/schema.py). An unpaired
+# The same rules as JSON Schema patterns, for the API's published schema (integrations/api/schema.py). An unpaired
 # surrogate cannot be written in UTF-8 at all, so the patterns need not name it.
 TEXT_PATTERN = r"^[^\x00]*$"
 NON_BLANK_TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required field: something besides spaces
@@ -72,9 +74,6 @@ class RefuseUnfitAddressMiddleware:
         if problem is None:
             return self.get_response(request)
         if request.path_info.startswith(API_PREFIX):
-            # Imported here: the API's problems module loads DRF, whose parser settings import this module.
-            from coordination.api.problems import problem_document
-
             return problem_document(status_code=400, problem_type="malformed-request", title="Bad Request",
                                     detail=problem)  # fmt: skip
         raise BadRequest(problem)

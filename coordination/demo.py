@@ -127,7 +127,6 @@ def load_demo(stdout=None) -> bool:
             _grant_access(world)
             for step in _app_steps:
                 step(orgs=world.orgs, users=world.users)
-            ensure_demo_api_key()
     except IntegrityError:
         # A second seed run started at the same moment and committed first: same outcome as re-running.
         if demo_loaded():
@@ -166,23 +165,6 @@ def ensure_demo_second_factors() -> int:
             )
         given += 1
     return given
-
-
-def ensure_demo_api_key() -> bool:
-    """Give the demo trust its published API key, if the demo is loaded, the key is not there yet, and the trust's
-    administrator still has the demo password (as for the second factors above). Never run outside seed_demo."""
-    from .api import keys
-    from .models import ApiKey
-
-    admin = get_user_model().objects.filter(username="trustadmin").first()
-    if not demo_loaded() or admin is None or not admin.check_password(DEMO_PASSWORD):
-        return False
-    if ApiKey.objects.filter(prefix=DEMO_API_PREFIX).exists():
-        return False
-    trust = Organisation.objects.get(name=ORGANISATIONS["trust"][0])
-    keys.key_create(actor=admin, organisation=trust, name=DEMO_API_KEY_NAME, scope=ApiKey.Scope.READ_WRITE,
-                    prefix=DEMO_API_PREFIX, secret=DEMO_API_KEY.split("_", 2)[2])  # fmt: skip
-    return True
 
 
 # --- Organisations, partnership and people ---------------------------------------------------------

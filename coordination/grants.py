@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import access, audit, webhooks
+from . import access, audit, events
 from .models import (
     Case,
     CaseGroupObjectPermission,
@@ -110,8 +110,9 @@ def grant(
             group=organisation_group(organisation), permission=permission, content_object=target, defaults=fields
         )
         grantee = organisation.name
-        # The outbox: the grantee's case system hears of it with the grant, if its key may now read the target.
-        webhooks.access_granted(case=case, scope=scope, target=target, organisation=organisation)
+        # Published with the grant, in its transaction: the grantee's case system hears of it (the webhook outbox)
+        # if its key may now read the target.
+        events.access_granted(case=case, scope=scope, target=target, organisation=organisation)
     audit.record(
         action="grant",
         actor=actor,

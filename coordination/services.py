@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import access, audit, clock, kinds, webhooks
+from . import access, audit, clock, events, kinds
 from .models import (
     Case,
     CaseReferenceCounter,
@@ -300,7 +300,7 @@ def process_move(
     process.save(update_fields=fields)
     # Another process's clock may start from this stage (the rapid review from the notification).
     clock.sync_case(actor=actor, case=process.case)
-    webhooks.process_stage_changed(process=process, from_stage=from_stage)  # the outbox: commits with the move
+    events.process_stage_changed(process=process, from_stage=from_stage)  # in the transaction: commits with the move
     _audit_process(actor, process, "change", {"stage": [from_stage, to_stage]})
     return process
 

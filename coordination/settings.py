@@ -79,13 +79,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "rest_framework",  # the REST API under /api/v1/ (coordination/api/)
+    "rest_framework",  # the REST API under /api/v1/ (integrations/api/)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our own static files, no CDN
     "coordination",
     "reviews",
     "investigations",
     "sharing",
+    "accounts",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -97,11 +99,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # gives request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
-    # coordination/security.py: sign out after idle or absolute time, require the second factor,
+    # accounts/security.py: sign out after idle or absolute time, require the second factor,
     # and keep signed-in pages out of every cache.
-    "coordination.security.SessionTimeoutMiddleware",
-    "coordination.security.TwoFactorRequiredMiddleware",
-    "coordination.security.NoStoreForSignedInMiddleware",
+    "accounts.security.SessionTimeoutMiddleware",
+    "accounts.security.TwoFactorRequiredMiddleware",
+    "accounts.security.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its response
@@ -171,7 +173,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
-# --- Second factor (django-otp; enforced by coordination.security.TwoFactorRequiredMiddleware) ----
+# --- Second factor (django-otp; enforced by accounts.security.TwoFactorRequiredMiddleware) --------
 OTP_TOTP_ISSUER = "Parallel"
 # After this many wrong codes in a row a device waits 1, 2, 4 … seconds (django-otp's throttling).
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -184,10 +186,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
 # spraying one username from many addresses is slowed by each address's own count.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "coordination.security.lockout_response"  # the sign-in page, saying why
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"  # the sign-in page, saying why
 # Behind the TLS proxy every request comes from the proxy's address; the client's is the last entry the
 # proxy added to X-Forwarded-For, read only when the proxy is trusted (TRUST_X_FORWARDED_PROTO).
-AXES_CLIENT_IP_CALLABLE = "coordination.security.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip_address"
 
 # --- Sessions -------------------------------------------------------------------------------------
 # Absolute lifetime: a sign-in lasts SESSION_COOKIE_AGE (8 hours) however busy the user is.
@@ -223,7 +225,7 @@ USE_TZ = True
 DUE_SOON_WORKING_DAYS = envint("DUE_SOON_WORKING_DAYS", 5)
 
 # --- Access ---------------------------------------------------------------------------------------
-# Minutes that break-glass access to a case lasts before it stops matching (coordination/break_glass.py).
+# Minutes that break-glass access to a case lasts before it stops matching (accounts/break_glass.py).
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 120)
 
 # --- Static files ---------------------------------------------------------------------------------
@@ -302,7 +304,7 @@ REMINDER_CLAIM_LEASE_SECONDS = envint("REMINDER_CLAIM_LEASE_SECONDS", 60)
 if REMINDER_CLAIM_LEASE_SECONDS * 2 / 3 <= EMAIL_TIMEOUT:
     raise ImproperlyConfigured("REMINDER_CLAIM_LEASE_SECONDS must be more than 1.5 times EMAIL_TIMEOUT.")
 
-# --- Webhooks (coordination/webhook_delivery.py) ----------------------------------------------------
+# --- Webhooks (integrations/webhook_delivery.py) ----------------------------------------------------
 # Seconds to wait for an endpoint to connect and for each read of its answer before counting the try as failed.
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Tries of one delivery before giving up on it and disabling its endpoint (backoff 30 s, 2 min, 8 min, … 6 h).
@@ -361,9 +363,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Webhooks: sends the committed outbox rows that are due (retries included), then, every quarter of an
     # hour, announces deadlines due today or just passed. Both keep their state in the database.
-    "send-webhooks": {"task": "coordination.tasks.send_webhooks", "schedule": 30.0, "options": {"expires": 25}},
+    "send-webhooks": {"task": "integrations.tasks.send_webhooks", "schedule": 30.0, "options": {"expires": 25}},
     "emit-milestone-webhooks": {
-        "task": "coordination.tasks.emit_milestone_webhooks",
+        "task": "integrations.tasks.emit_milestone_webhooks",
         "schedule": 900.0,
         "options": {"expires": 840},
     },
@@ -434,23 +436,23 @@ LOGGING = {
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
-# --- REST API (coordination/api/) -----------------------------------------------------------------
+# --- REST API (integrations/api/) -----------------------------------------------------------------
 # A key for an organisation's case system (Authorization: Bearer pk_…) or a signed-in, second-factor-verified
 # session. What either sees comes from the access layer; errors are application/problem+json.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "coordination.api.authentication.ApiKeyAuthentication",
-        "coordination.api.authentication.VerifiedSessionAuthentication",
+        "integrations.api.authentication.ApiKeyAuthentication",
+        "integrations.api.authentication.VerifiedSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["coordination.api.permissions.ApiAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON refusing NUL, unpaired surrogates and deep nesting (coordination/api/parsers.py); uploads take multipart.
-    "DEFAULT_PARSER_CLASSES": ["coordination.api.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "coordination.api.pagination.KeysetPagination",
+    # JSON refusing NUL, unpaired surrogates and deep nesting (integrations/api/parsers.py); uploads take multipart.
+    "DEFAULT_PARSER_CLASSES": ["integrations.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "integrations.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["coordination.api.throttling.PerKeyThrottle"],
-    "EXCEPTION_HANDLER": "coordination.api.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "coordination.api.schema.ParallelAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.api.throttling.PerKeyThrottle"],
+    "EXCEPTION_HANDLER": "integrations.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "integrations.api.schema.ParallelAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # An address (path or query string) holding a NUL, a control character or an unpaired surrogate is answered 400
@@ -462,9 +464,9 @@ MIDDLEWARE.insert(
 )
 # Requests per key (or per signed-in person) in a period: "600/min"; the period is s, min, hour or day.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
-# Answers kept for Idempotency-Key replays are forgotten after 24 hours (coordination/api/idempotency.py).
+# Answers kept for Idempotency-Key replays are forgotten after 24 hours (integrations/api/idempotency.py).
 CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
-    "task": "coordination.tasks.purge_idempotency_records",
+    "task": "integrations.tasks.purge_idempotency_records",
     "schedule": 3600.0,
     "options": {"expires": 3000},
 }
@@ -489,14 +491,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "coordination.models.Case.Status",
         "ProcessStatusEnum": "coordination.models.Process.Status",
-        "MilestoneStatusEnum": "coordination.api.serializers.milestones.STATUSES",
+        "MilestoneStatusEnum": "integrations.api.serializers.milestones.STATUSES",
         "SharingRequestStatusEnum": "sharing.models.SharingRequest.Status",
     },
 }
 # The throttle's counts: in Redis when REDIS_URL is set, so every web worker shares them; otherwise in each
 # process's memory (`make run` without Redis: each of its few gunicorn processes counts its own). A Redis that
 # does not answer costs a request at most half a second before the throttle counts in memory
-# (coordination/api/throttling.py).
+# (integrations/api/throttling.py).
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -8,7 +8,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.utils import timezone
 
-from . import audit_anchors, reminders, webhook_delivery, webhooks
+from . import audit_anchors, reminders
 from .models import WorkerHeartbeat
 
 
@@ -46,18 +46,6 @@ def anchor_audit_trail() -> dict | None:
     return {"entry": anchor.entry, "hash": anchor.hash} if anchor else None
 
 
-@shared_task
-def send_webhooks() -> dict:
-    """Scheduled by beat every 30 seconds: sends the due webhook deliveries (coordination/webhook_delivery.py)."""
-    return asdict(webhook_delivery.send_due())
-
-
-@shared_task
-def emit_milestone_webhooks() -> dict:
-    """Scheduled by beat every 15 minutes: announces deadlines due today or just passed, once each."""
-    return asdict(webhooks.emit_milestone_events())
-
-
 # --- PDF summaries (coordination/summaries/jobs.py) -----------------------------------------------------
 # Routed to the "pdf" queue (settings.CELERY_TASK_ROUTES), which only the pdf worker consumes: one render at a
 # time, its child process replaced after PDF_WORKER_MAX_TASKS renders or PDF_WORKER_MAX_MEMORY_KB of memory.
@@ -84,11 +72,3 @@ def sweep_pdf_summaries() -> dict:
     from .summaries import jobs
 
     return asdict(jobs.sweep())
-
-
-@shared_task
-def purge_idempotency_records() -> int:
-    """Scheduled by beat every hour: forgets API answers kept for Idempotency-Key replays after 24 hours."""
-    from .api import idempotency
-
-    return idempotency.purge_expired()

@@ -1,31 +1,24 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import extensions
 from .views import (
     access,
     audit,
-    break_glass,
     calendar,
     cases,
     dashboard,
     health,
-    integrations,
     milestones,
     notifications,
     processes,
     relationships,
     summaries,
     timescales,
-    webhooks,
 )
-from .views.accounts import two_factor_setup, two_factor_verify
 
 urlpatterns = [
     path("", dashboard.deadlines, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("cases/", cases.case_list, name="case-list"),
     path("cases/new/", cases.case_open, name="case-open"),
@@ -72,39 +65,15 @@ urlpatterns += [
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
 ]
 
-# The second step of signing in (coordination/security.py sends every signed-in page here until it is done).
-urlpatterns += [
-    path("accounts/two-factor/", two_factor_verify, name="two-factor-verify"),
-    path("accounts/two-factor/setup/", two_factor_setup, name="two-factor-setup"),
-]
-
 # The audit trail, for auditors.
 urlpatterns += [
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]
 
-# Break-glass access to a case not granted to you: a typed reason, a time limit, audited, managers told.
-urlpatterns += [
-    path("break-glass/", break_glass.break_glass_open, name="break-glass"),
-]
-
-# The apps' own pages (coordination/extensions.py), e.g. information sharing between agencies.
+# The apps' own pages (coordination/extensions.py), e.g. signing in, information sharing between agencies, and the
+# REST API with the keys and webhooks agency case systems connect with.
 urlpatterns += [path("", include(module)) for module in extensions.web_urls()]
-
-# Webhook endpoints, for an organisation's administrators (coordination/views/webhooks.py).
-urlpatterns += [
-    path("integrations/webhooks/", webhooks.webhook_list, name="webhook-list"),
-    path("integrations/webhooks/new/", webhooks.webhook_add, name="webhook-add"),
-    path("integrations/webhooks/<int:endpoint_pk>/", webhooks.webhook_detail, name="webhook-detail"),
-    path("integrations/webhooks/<int:endpoint_pk>/enable/", webhooks.webhook_enable, name="webhook-enable"),
-    path("integrations/webhooks/<int:endpoint_pk>/disable/", webhooks.webhook_disable, name="webhook-disable"),
-    path(
-        "integrations/webhooks/<int:endpoint_pk>/secret/",
-        webhooks.webhook_rotate_secret,
-        name="webhook-rotate-secret",
-    ),
-]
 
 # PDF summaries (coordination/summaries/): ask for one, follow its progress, download it (the requester only).
 urlpatterns += [
@@ -112,13 +81,6 @@ urlpatterns += [
     path("summaries/<slug:kind>/new/", summaries.organisation_summary_request, name="organisation-summary-request"),
     path("summaries/<int:summary_pk>/status/", summaries.summary_status, name="summary-status"),
     path("summaries/<int:summary_pk>/download/", summaries.summary_download, name="summary-download"),
-]
-
-# The REST API (coordination/api/), and its API keys, managed by each organisation's administrators.
-urlpatterns += [
-    path("api/v1/", include("coordination.api.urls")),
-    path("integrations/", integrations.integrations, name="integrations"),
-    path("integrations/keys/<int:key_pk>/revoke/", integrations.key_revoke, name="integration-key-revoke"),
 ]
 
 # An unexpected error: the portal's own page, or a problem document under /api/ (coordination/views/errors.py).

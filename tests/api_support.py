@@ -3,8 +3,9 @@ client that sends a key with every request."""
 
 from django.test import Client
 
-from coordination.api import keys
-from coordination.models import ApiKey, Membership
+from coordination.models import Membership
+from integrations.api import keys
+from integrations.models import ApiKey
 from tests.factories import member
 
 PROBLEM = "application/problem+json"

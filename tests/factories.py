@@ -211,15 +211,16 @@ def submitted_request(sw: SharingWorld, **details):
     return sharing_services.request_submit(actor=sw.investigator, request=request, version=request.version)
 
 
-# --- Integrations (issue 6) ------------------------------------------------------------------------------------
+# --- Integrations (integrations/) -----------------------------------------------------------------------------
 
 
 def webhook_endpoint(organisation: Organisation, *, events=None, url="https://hooks.example.org/parallel", admin=None):
     """An endpoint of the organisation acting as a new API key of its own (issued by an administrator)."""
-    from coordination import webhook_endpoints, webhooks
-    from coordination.api import keys
+    from coordination.events import EVENTS
+    from integrations import webhook_endpoints
+    from integrations.api import keys
 
     admin = admin or member(organisation, Membership.Role.AGENCY_ADMINISTRATOR)
     api_key, _ = keys.key_create(actor=admin, organisation=organisation, name="Case system", scope="read")
-    events = list(webhooks.EVENTS) if events is None else events
+    events = list(EVENTS) if events is None else events
     return webhook_endpoints.endpoint_create(actor=admin, api_key=api_key, url=url, events=events)

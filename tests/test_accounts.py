@@ -18,9 +18,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination import two_factor
+from accounts import two_factor
+from accounts.security import LAST_ACTIVITY, SIGNED_IN_AT
 from coordination.demo import DEMO_BACKUP_CODES, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
-from coordination.security import LAST_ACTIVITY, SIGNED_IN_AT
 from tests.factories import PASSWORD, UserFactory, authenticator, totp_code, verified_login
 
 pytestmark = pytest.mark.django_db

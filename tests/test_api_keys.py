@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.api import keys
-from coordination.models import ApiKey, AuditEntry, Membership
+from coordination.models import AuditEntry, Membership
+from integrations.api import keys
+from integrations.models import ApiKey
 from tests.api_support import administrator, is_problem, issue_key, key_client
 from tests.factories import member
 
@@ -29,7 +30,7 @@ def test_a_key_is_shown_once_kept_as_a_hash_and_acts_as_a_member_of_its_organisa
     user = api_key.user
     assert user.username == f"key-{api_key.prefix}" and not user.has_usable_password()
     assert Membership.objects.get(user=user).role == Membership.Role.CASE_SYSTEM
-    entry = AuditEntry.objects.get(action="create", object_type="coordination.apikey")
+    entry = AuditEntry.objects.get(action="create", object_type="integrations.apikey")
     assert entry.actor == admin and plaintext.split("_", 2)[2] not in str(entry.changes)
 
 
@@ -162,6 +163,17 @@ def test_the_integrations_page_issues_a_key_shown_once_and_revokes_it(client, wo
     assert response.status_code == 302
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
+
+
+def test_the_integrations_link_shows_to_administrators_only_and_marks_its_page(client, world, sign_in):
+    """A link the integrations app registers (coordination/extensions.py), shown as the header always showed it."""
+    link = f'<a href="{reverse("integrations")}"'
+    sign_in(client, administrator(world.council))
+    assert f"{link}>Integrations</a>" in client.get(reverse("home")).content.decode()
+    assert f'{link} aria-current="page">Integrations</a>' in client.get(reverse("integrations")).content.decode()
+    for someone_else in (world.manager, world.agency_user, world.outsider):
+        sign_in(client, someone_else)
+        assert link not in client.get(reverse("home")).content.decode()
 
 
 def test_people_who_administer_nothing_cannot_manage_keys_and_anothers_key_is_404(client, world, sign_in):

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from coordination.models import IdempotencyRecord, Milestone
+from coordination.models import Milestone
+from integrations.models import IdempotencyRecord
 from sharing import deadlines as sharing_deadlines
 from sharing import services as sharing_services
 from sharing.models import SharingDecision, SharingRequest
@@ -109,7 +110,7 @@ def test_keys_are_per_caller(sharing_world):
 
 
 def test_a_key_still_running_answers_409_until_its_claim_goes_stale(sharing_world):
-    from coordination.api import idempotency
+    from integrations.api import idempotency
 
     request = submitted_request(sharing_world)
     council = client_for(sharing_world.world.council)
@@ -129,7 +130,7 @@ def test_a_key_still_running_answers_409_until_its_claim_goes_stale(sharing_worl
 
 
 def test_old_answers_are_purged(sharing_world):
-    from coordination.api import idempotency
+    from integrations.api import idempotency
 
     user = sharing_world.world.manager
     fields = {"user": user, "method": "POST", "path": "/x", "request_hash": "h", "response_status": 200}

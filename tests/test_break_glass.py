@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import break_glass
+from accounts import break_glass
 from coordination.models import (
     AuditEntry,
     ChildIdentity,
@@ -135,6 +135,16 @@ def test_an_auditor_cannot_break_glass(client, world, sign_in):
     assert _break(client, world.case.reference).status_code == 403
     assert not CaseGrant.objects.filter(user=auditor).exists()
     assert not Notification.objects.exists()
+
+
+def test_the_link_shows_to_those_who_may_break_glass_and_marks_its_page(client, world, sign_in):
+    """A link the accounts app registers (coordination/extensions.py), shown as the header always showed it."""
+    link = f'<a href="{URL}"'
+    sign_in(client, world.outsider)
+    assert f"{link}>Break glass</a>" in client.get(reverse("home")).content.decode()
+    assert f'{link} aria-current="page">Break glass</a>' in client.get(URL).content.decode()
+    sign_in(client, member(world.outside_agency, Membership.Role.AUDITOR))
+    assert link not in client.get(reverse("home")).content.decode()
 
 
 def test_the_page_explains_the_time_limit(client, world, sign_in, settings):

@@ -14,10 +14,10 @@ import redis
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.api import throttling
 from coordination.celery import app
 from coordination.models import PdfSummary
 from coordination.summaries import jobs
+from integrations.api import throttling
 from tests.api_support import client_for
 from tests.factories import verified_login
 
@@ -60,7 +60,7 @@ def test_with_redis_down_the_api_answers_and_counts_each_process_s_requests_in_m
 ):
     settings.API_THROTTLE_RATE = "3/min"
     council = client_for(world.council)
-    with caplog.at_level(logging.WARNING, logger="coordination.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="integrations.api.throttling"):
         answers = [council.get("/api/v1/cases/") for _ in range(4)]
     assert [answer.status_code for answer in answers[:3]] == [200, 200, 200]
     assert "results" in answers[0].json()
@@ -71,7 +71,7 @@ def test_with_redis_down_the_api_answers_and_counts_each_process_s_requests_in_m
     # The cache answers again: the next try after the pause goes back to it, and says so.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     fresh_throttle_cache._retry_at = 0
-    with caplog.at_level(logging.WARNING, logger="coordination.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="integrations.api.throttling"):
         assert council.get("/api/v1/cases/").status_code == 200  # a count of its own: the shared one is fresh
     said = [record.getMessage() for record in caplog.records if record.name == throttling.logger.name]
     assert len(said) == 2 and "answers again" in said[-1]

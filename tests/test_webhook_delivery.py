@@ -1,4 +1,4 @@
-"""Sending webhooks (coordination/webhook_delivery.py) to a real HTTP receiver on loopback, which checks each
+"""Sending webhooks (integrations/webhook_delivery.py) to a real HTTP receiver on loopback, which checks each
 signature with the standardwebhooks library: delivered once, retried with growing backoff, logged per try (a
 try interrupted by a crash included), given up after the last try with the endpoint disabled, stale claims taken
 over, timeouts, redirects and unsafe addresses handled."""
@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from coordination import tasks, webhook_delivery, webhook_endpoints, webhooks
-from coordination.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from coordination import events
+from coordination.models import AuditEntry
+from integrations import tasks, webhook_delivery, webhook_endpoints
+from integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.factories import add_process, webhook_endpoint
 
 
@@ -83,7 +85,7 @@ def endpoint(world, receiver):
 def stage_change(world) -> WebhookDelivery:
     """A real event: an LCSPR moving on, announced to the council's endpoint."""
     process = add_process(world, "lcspr")
-    webhooks.process_stage_changed(process=process, from_stage="commissioning")
+    events.process_stage_changed(process=process, from_stage="commissioning")
     return WebhookDelivery.objects.order_by("-pk").first()
 
 
@@ -142,7 +144,7 @@ def test_a_receiver_that_fails_is_retried_with_growing_backoff_then_given_up_and
     endpoint.refresh_from_db()
     assert not endpoint.is_active and endpoint.disabled_at is not None
     assert "after 4 tries" in endpoint.disabled_reason and delivery.message_id in endpoint.disabled_reason
-    assert AuditEntry.objects.filter(object_type="coordination.webhookendpoint", actor_label="webhook dispatcher",
+    assert AuditEntry.objects.filter(object_type="integrations.webhookendpoint", actor_label="webhook dispatcher",
                                      changes__is_active=[True, False]).exists()  # fmt: skip
 
     # Its other delivery is not sent while it is disabled; enabled again, it goes straight away.
@@ -257,7 +259,7 @@ def test_a_sender_killed_while_the_endpoint_answers_leaves_the_try_in_the_log(re
     delivery = stage_change(world)
     env = worker_env(DATABASE_URL=database_url_for_this_test_run(), VAR_DIR=str(tmp_path), DEBUG="True",
                      WEBHOOK_ALLOW_PRIVATE_TARGETS="True")  # fmt: skip
-    code = "import django; django.setup(); from coordination import webhook_delivery; webhook_delivery.send_due()"
+    code = "import django; django.setup(); from integrations import webhook_delivery; webhook_delivery.send_due()"
     sender = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, start_new_session=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     try:
@@ -327,7 +329,7 @@ def test_private_addresses_are_not_called_unless_allowed(world, endpoint, receiv
 
 
 def test_a_delivery_whose_key_was_revoked_is_not_sent(world, endpoint, receiver):
-    from coordination.api import keys
+    from integrations.api import keys
 
     delivery = stage_change(world)
     keys.key_revoke(actor=endpoint.created_by, api_key=endpoint.api_key)
@@ -358,7 +360,7 @@ def test_two_workers_at_once_send_each_delivery_once(receiver):
     receiver.secret, receiver.delay = endpoint.secret, 0.01
     process = add_process(world, "lcspr")
     for _ in range(20):
-        webhooks.process_stage_changed(process=process, from_stage="commissioning")
+        events.process_stage_changed(process=process, from_stage="commissioning")
     errors = []
 
     def worker():

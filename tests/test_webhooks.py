@@ -1,6 +1,6 @@
-"""Webhook events (coordination/webhooks.py) and their management pages: the outbox commits or rolls back with the
-change, only endpoints whose key may read the object hear of it, payloads carry ids only, and the milestone scan
-announces each deadline once."""
+"""Webhook events (coordination/events.py, heard by integrations/webhooks.py) and their management pages: the
+outbox commits or rolls back with the change, only endpoints whose key may read the object hear of it, payloads
+carry ids only, and the milestone scan announces each deadline once."""
 
 import datetime as dt
 import json
@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import audit, clock, grants, services, webhook_endpoints, webhooks
-from coordination.models import AuditEntry, ChildIdentity, Membership, Milestone, WebhookDelivery, WebhookEndpoint
+from coordination import audit, clock, events, grants, services
+from coordination.models import AuditEntry, ChildIdentity, Membership, Milestone
+from integrations import webhook_endpoints, webhooks
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from sharing import deadlines as sharing_deadlines
 from sharing import services as sharing_services
 from sharing import webhooks as sharing_webhooks
@@ -56,12 +58,12 @@ def test_a_change_that_rolls_back_takes_its_delivery_with_it(world, hooks, monke
 
     monkeypatch.undo()
     with pytest.raises(RuntimeError), transaction.atomic():
-        webhooks.process_stage_changed(process=lcspr, from_stage="commissioning")
+        events.process_stage_changed(process=lcspr, from_stage="commissioning")
         raise RuntimeError("rolled back")
     assert deliveries(council) == []
 
     services.process_move(actor=world.manager, process=lcspr, **MOVE)
-    assert [d.event_type for d in deliveries(council)] == [webhooks.PROCESS_STAGE_CHANGED]
+    assert [d.event_type for d in deliveries(council)] == [events.PROCESS_STAGE_CHANGED]
 
 
 def test_a_stage_change_goes_only_to_endpoints_whose_key_sees_the_case(world, hooks):
@@ -84,21 +86,21 @@ def test_a_stage_change_goes_only_to_endpoints_whose_key_sees_the_case(world, ho
     services.process_move(
         actor=world.manager, process=lcspr, to_stage="information_gathering", expected_stage="reviewer_appointed"
     )
-    assert len(deliveries(outsider, webhooks.PROCESS_STAGE_CHANGED)) == 1
+    assert len(deliveries(outsider, events.PROCESS_STAGE_CHANGED)) == 1
 
 
 def test_endpoints_not_subscribed_disabled_or_with_a_revoked_key_hear_nothing(world):
-    from coordination.api import keys
+    from integrations.api import keys
 
     lcspr = add_process(world, "lcspr")
     listening = webhook_endpoint(world.council)  # the same organisation, subscribed, active, its key live
-    not_subscribed = webhook_endpoint(world.council, events=[webhooks.MILESTONE_DUE])
+    not_subscribed = webhook_endpoint(world.council, events=[events.MILESTONE_DUE])
     disabled = webhook_endpoint(world.council)
     WebhookEndpoint.objects.filter(pk=disabled.pk).update(is_active=False)
     revoked = webhook_endpoint(world.council)
     keys.key_revoke(actor=revoked.created_by, api_key=revoked.api_key)
     services.process_move(actor=world.manager, process=lcspr, **MOVE)
-    assert [d.event_type for d in deliveries(listening)] == [webhooks.PROCESS_STAGE_CHANGED]
+    assert [d.event_type for d in deliveries(listening)] == [events.PROCESS_STAGE_CHANGED]
     assert deliveries(not_subscribed) == deliveries(disabled) == deliveries(revoked) == []
 
 
@@ -139,7 +141,7 @@ def test_a_grant_is_told_to_the_grantee_whose_key_may_now_read_it_and_to_no_one_
 
     grants.grant(actor=world.manager, case=world.case, scope="process", process=lcspr,
                  organisation=world.outside_agency, reason="Misconduct liaison.")  # fmt: skip
-    [delivery] = deliveries(outsider, webhooks.ACCESS_GRANTED)
+    [delivery] = deliveries(outsider, events.ACCESS_GRANTED)
     assert delivery.payload["data"] == {
         "scope": "process", "case": world.case.reference, "process": lcspr.pk,
         "links": {"case": f"/api/v1/cases/{world.case.reference}/", "self": f"/api/v1/processes/{lcspr.pk}/"},
@@ -147,7 +149,7 @@ def test_a_grant_is_told_to_the_grantee_whose_key_may_now_read_it_and_to_no_one_
     # Now that the force sees the case, the identity grant made earlier counts, and a new one is announced.
     grants.grant(actor=world.manager, case=world.case, scope="identity", organisation=world.outside_agency,
                  reason="Coroner's liaison, renewed.")  # fmt: skip
-    assert [d.payload["data"]["scope"] for d in deliveries(outsider, webhooks.ACCESS_GRANTED)] == [
+    assert [d.payload["data"]["scope"] for d in deliveries(outsider, events.ACCESS_GRANTED)] == [
         "process",
         "identity",
     ]
@@ -170,17 +172,17 @@ def test_payloads_carry_ids_never_names_pseudonyms_or_what_people_typed(sharing_
     webhooks.emit_milestone_events()
 
     sent = WebhookDelivery.objects.filter(endpoint__in=endpoints)
-    assert {d.event_type for d in sent} == set(webhooks.EVENTS) - {webhooks.MILESTONE_OVERDUE}
+    assert {d.event_type for d in sent} == set(events.EVENTS) - {events.MILESTONE_OVERDUE}
     text = json.dumps([d.payload for d in sent])
     for secret in ("Child Q", "Ada Example", "9990000018", "Confidential note", "Typed acknowledgement",
                    "Inquest.", world.manager.last_name, "IOPC investigation"):  # fmt: skip
         assert secret not in text
     for delivery in sent:
         assert set(delivery.payload) == {"type", "timestamp", "data"}
-        assert set(delivery.payload["data"]) <= webhooks.DATA_KEYS
+        assert set(delivery.payload["data"]) <= events.DATA_KEYS
 
     with pytest.raises(ValueError, match="ids only"):
-        webhooks.payload(webhooks.PROCESS_STAGE_CHANGED, {"case": "X", "pseudonym": "Child Q"})
+        webhooks.payload(events.PROCESS_STAGE_CHANGED, {"case": "X", "pseudonym": "Child Q"})
 
 
 # --- Milestones due and overdue ------------------------------------------------------------------------------
@@ -224,9 +226,9 @@ def test_a_request_deadline_is_announced_to_the_parties_whose_keys_see_the_reque
     request = submitted_request(sw)
     deadline = sharing_deadlines.milestones_of(request).get()
     webhooks.emit_milestone_events(today=deadline.due_date)
-    [due] = deliveries(iopc, webhooks.MILESTONE_DUE)
+    [due] = deliveries(iopc, events.MILESTONE_DUE)
     assert due.payload["data"]["sharing_request"] == request.reference and "process" not in due.payload["data"]
-    assert deliveries(outsider, webhooks.MILESTONE_DUE) == []
+    assert deliveries(outsider, events.MILESTONE_DUE) == []
 
 
 def test_the_milestone_scan_costs_the_same_queries_for_2_or_12_milestones(world, hooks):
@@ -251,14 +253,14 @@ def test_emit_costs_the_same_queries_for_one_endpoint_or_many_acting_as_one_key(
 
     def measure() -> int:
         with CaptureQueriesContext(connection) as queries:
-            webhooks.process_stage_changed(process=lcspr, from_stage="commissioning")
+            events.process_stage_changed(process=lcspr, from_stage="commissioning")
         return len(queries)
 
     one = measure()
     for n in range(5):
         WebhookEndpoint.objects.create(
             organisation=world.council, api_key=first.api_key, url=f"https://hooks.example.org/{n}",
-            events=list(webhooks.EVENTS), secret=webhook_endpoints.new_secret(), created_by=first.created_by,
+            events=list(events.EVENTS), secret=webhook_endpoints.new_secret(), created_by=first.created_by,
             created_at=timezone.now(),
         )  # fmt: skip
     assert measure() == one
@@ -275,22 +277,22 @@ def council_admin(world):
 
 
 def test_an_administrator_registers_an_endpoint_and_sees_its_secret_once(client, world, council_admin, sign_in):
-    from coordination.api import keys
+    from integrations.api import keys
 
     api_key, _ = keys.key_create(actor=council_admin, organisation=world.council, name="Council CMS", scope="read")
     sign_in(client, council_admin)
     assert client.get(reverse("webhook-list")).status_code == 200
     form = {"url": "https://cms.example.org/hooks", "description": "Case management", "api_key": api_key.pk,
-            "events": [webhooks.PROCESS_STAGE_CHANGED, webhooks.MILESTONE_OVERDUE]}  # fmt: skip
+            "events": [events.PROCESS_STAGE_CHANGED, events.MILESTONE_OVERDUE]}  # fmt: skip
     response = client.post(reverse("webhook-add"), form)
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret.startswith("whsec_") and endpoint.secret in response.content.decode()
     assert (endpoint.organisation, endpoint.api_key, endpoint.events) == (
         world.council,
         api_key,
-        [webhooks.MILESTONE_OVERDUE, webhooks.PROCESS_STAGE_CHANGED],
+        [events.MILESTONE_OVERDUE, events.PROCESS_STAGE_CHANGED],
     )
-    entry = AuditEntry.objects.get(object_type="coordination.webhookendpoint", action="create")
+    entry = AuditEntry.objects.get(object_type="integrations.webhookendpoint", action="create")
     assert endpoint.secret not in json.dumps(entry.changes)
     detail = client.get(reverse("webhook-detail", args=[endpoint.pk])).content.decode()
     assert "https://cms.example.org/hooks" in detail and endpoint.secret not in detail
@@ -305,11 +307,11 @@ def test_an_administrator_registers_an_endpoint_and_sees_its_secret_once(client,
     client.post(reverse("webhook-enable", args=[endpoint.pk]))
     endpoint.refresh_from_db()
     assert endpoint.is_active and endpoint.disabled_at is None
-    assert AuditEntry.objects.filter(object_type="coordination.webhookendpoint", action="change").count() == 3
+    assert AuditEntry.objects.filter(object_type="integrations.webhookendpoint", action="change").count() == 3
 
 
 def test_the_form_refuses_plain_http_and_private_addresses(client, world, council_admin, sign_in, settings):
-    from coordination.api import keys
+    from integrations.api import keys
 
     settings.WEBHOOK_REQUIRE_HTTPS = True
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
@@ -350,7 +352,7 @@ def test_another_organisations_endpoint_is_a_404_and_the_pages_need_an_administr
 
 
 def test_the_delivery_log_costs_the_same_queries_for_one_delivery_or_many(client, world, council_admin, sign_in):
-    from coordination.models import WebhookAttempt
+    from integrations.models import WebhookAttempt
 
     endpoint = webhook_endpoint(world.council, admin=council_admin)
     lcspr = add_process(world, "lcspr")
@@ -358,7 +360,9 @@ def test_the_delivery_log_costs_the_same_queries_for_one_delivery_or_many(client
     url = reverse("webhook-detail", args=[endpoint.pk])
 
     def measure(n: int) -> int:
-        for delivery in [d for _ in range(n) for d in webhooks.process_stage_changed(process=lcspr, from_stage="x")]:
+        for _ in range(n):
+            events.process_stage_changed(process=lcspr, from_stage="x")
+        for delivery in WebhookDelivery.objects.filter(endpoint=endpoint, attempt_log=None):
             for _ in range(2):
                 now = timezone.now()
                 WebhookAttempt.objects.create(delivery=delivery, attempted_at=now, finished_at=now, status_code=500)

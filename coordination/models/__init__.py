@@ -18,19 +18,13 @@ from .cases import (
     StageChange,
 )
 from .clock import ClosureDay, Milestone, MilestoneAdjustment, ProcessEvent, RuleChoice, TimescaleRule
-from .integrations import ApiKey, IdempotencyRecord, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .notifications import CalendarFeed, Notification, ReminderSent
 from .organisations import Membership, Organisation, Partnership
 from .summaries import PdfSummary
 from .system import WorkerHeartbeat
 
 __all__ = [
-    "ApiKey",
-    "IdempotencyRecord",
     "PdfSummary",
-    "WebhookAttempt",
-    "WebhookDelivery",
-    "WebhookEndpoint",
     "AuditEntry",
     "AuditTrailIsAppendOnly",
     "CalendarFeed",

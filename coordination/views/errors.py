@@ -7,7 +7,7 @@ itself is logged by Django (django.request) for the operators.
 from django.http import JsonResponse
 from django.views import defaults
 
-from ..api.problems import CONTENT_TYPE, TYPE_PREFIX
+from ..problems import CONTENT_TYPE, TYPE_PREFIX
 
 
 def server_error(request):

@@ -4,7 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.api.serializers.common import (
+from coordination.models import Case
+from integrations.api.serializers.common import (
     InputSerializer,
     OrganisationRefSerializer,
     PersonField,
@@ -12,7 +13,6 @@ from coordination.api.serializers.common import (
     link,
     text_field,
 )
-from coordination.models import Case
 
 from ..documents import LABEL_BY_CONTENT_TYPE
 from ..models import Classification, Document, DocumentVersion, SharingRequest

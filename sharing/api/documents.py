@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 
 from coordination.access import cases_visible_to, processes_visible_to
-from coordination.api.parsers import MultiPartParser
-from coordination.api.views.base import ID, ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
+from integrations.api.parsers import MultiPartParser
+from integrations.api.views.base import ID, ApiView, ChangeView, DetailView, ListView, query_parameter, whole_number
 from sharing.views.documents import download_response
 
 from .. import access, documents

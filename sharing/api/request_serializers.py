@@ -6,7 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.api.serializers.common import (
+from coordination.models import Case, Organisation
+from integrations.api.serializers.common import (
     InputModelSerializer,
     InputSerializer,
     OrganisationRefSerializer,
@@ -15,7 +16,6 @@ from coordination.api.serializers.common import (
     link,
     text_field,
 )
-from coordination.models import Case, Organisation
 
 from .. import deadlines, selectors
 from ..models import (

@@ -8,8 +8,8 @@ from django.db.models import Prefetch
 from rest_framework import exceptions, status
 
 from coordination.access import cases_visible_to, memberships_of
-from coordination.api.views.base import UPDATED_SINCE, ChangeView, DetailView, ListView, query_parameter
 from coordination.models import Process
+from integrations.api.views.base import UPDATED_SINCE, ChangeView, DetailView, ListView, query_parameter
 
 from .. import access, deadlines, services
 from ..models import Disclosure, RequestGateway, SharingDecision, SharingRequest, StatusChange

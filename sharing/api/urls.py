@@ -1,4 +1,4 @@
-"""This app's part of /api/v1/ (coordination/api/urls.py includes it): requests and documents, named api-… so the
+"""This app's part of /api/v1/ (integrations/api/urls.py includes it): requests and documents, named api-… so the
 authorisation matrix fills each one in and checks that an organisation without access gets 404 from every one."""
 
 from django.urls import path

@@ -3,7 +3,7 @@ Which objects they may see or change is the access layer's answer, applied by ea
 
 from rest_framework import permissions
 
-from coordination.models import ApiKey
+from integrations.models import ApiKey
 
 
 def api_key_of(request) -> ApiKey | None:

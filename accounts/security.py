@@ -108,7 +108,7 @@ class TwoFactorRequiredMiddleware:
         if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
             return None
         if is_api(request):
-            return None  # the API refuses an unverified session itself, with a 401 problem (coordination/api/)
+            return None  # the API refuses an unverified session itself, with a 401 problem (integrations/api/)
         step = "two-factor-verify" if user_has_device(user) else "two-factor-setup"
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
 

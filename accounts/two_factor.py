@@ -1,6 +1,6 @@
 """The second factor: an authenticator app (TOTP) and single-use backup codes, both django-otp devices.
 
-Everyone signs in with one (coordination.security.TwoFactorRequiredMiddleware); a user with none enrols
+Everyone signs in with one (accounts.security.TwoFactorRequiredMiddleware); a user with none enrols
 on first sign-in. Only a user with no confirmed device may enrol, so a stolen password alone cannot add
 a second authenticator to an account that has one.
 """

@@ -1,17 +1,17 @@
-"""Webhook events: telling an organisation's case system that something it may read has changed.
+"""Webhooks: telling an organisation's case system that something it may read has changed.
 
-The outbox: `emit` is called inside the service's transaction, after the change, and inserts one
-WebhookDelivery per endpoint that should hear of it. The rows commit or roll back with the change, so no
-event announces a change that did not happen, and none is lost if the broker is down; the dispatcher
-(coordination/webhook_delivery.py) sends the committed rows.
+The outbox: `emit` is subscribed to the core's events (coordination/events.py), which services publish inside their
+transaction, after the change, and inserts one WebhookDelivery per endpoint that should hear of it. The rows commit
+or roll back with the change, so no event announces a change that did not happen, and none is lost if the broker
+is down; the dispatcher (integrations/webhook_delivery.py) sends the committed rows.
 
 Who hears of an event: an active endpoint subscribed to its type, whose API key is live (not revoked, not
 expired, its service user active), and whose key's service user may read the object through the access layer,
 exactly as the API would answer that key. An endpoint never learns that a case it may not see exists.
 
-What it says: ids and the event type only (the case and request references, process and milestone ids,
-stage and status keys, a due date, links into the API). Never a pseudonym, a name, an identity or anything
-a person typed: the receiver fetches the details through the API with its key, which checks access again.
+What it says: the event's data as the core built it, ids only (coordination/events.py), in the Standard Webhooks
+body. Never a pseudonym, a name, an identity or anything a person typed: the receiver fetches the details through
+the API with its key, which checks access again.
 
 Milestones: `emit_milestone_events`, run by beat every quarter of an hour, announces open milestones due today
 (`milestone.due`) and those that have just passed their date (`milestone.overdue`), once each per due date:
@@ -27,49 +27,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
-from django.urls import reverse
 from django.utils import timezone
 
-from . import access, batches, subjects
-from .clock import OPEN, RUNNING_ON_AN_OPEN_CASE
-from .models import Case, Milestone, Organisation, Process, WebhookDelivery, WebhookEndpoint
+from coordination import access, batches, events, subjects
+from coordination.clock import OPEN, RUNNING_ON_AN_OPEN_CASE
+from coordination.events import MILESTONE_DUE, MILESTONE_OVERDUE, api_link
+from coordination.models import Milestone, Organisation
 
-MILESTONE_DUE = "milestone.due"
-MILESTONE_OVERDUE = "milestone.overdue"
-PROCESS_STAGE_CHANGED = "process.stage_changed"
-ACCESS_GRANTED = "access.granted"
-
-# Every event an endpoint may subscribe to, with what it means; an app adds its own with `register_event`.
-EVENTS = {
-    PROCESS_STAGE_CHANGED: "A process moved to another stage",
-    MILESTONE_DUE: "A deadline is due today",
-    MILESTONE_OVERDUE: "A deadline has passed",
-    ACCESS_GRANTED: "Your organisation was granted access to a case, a process or the child's details",
-}
-
-# What a payload's data may hold: ids, keys and dates. Anything else is refused, so a future caller cannot put
-# a pseudonym or a note into an event by accident. An app's events add the keys they need.
-DATA_KEYS = {"case", "process", "kind", "from_stage", "to_stage", "milestone", "due_date", "scope", "links"}
-
-
-def register_event(event_type: str, description: str, *, data_keys: Iterable[str] = ()) -> None:
-    """An app's own event, e.g. "sharing_request.status_changed", and the id keys its data holds."""
-    if EVENTS.get(event_type, description) != description:
-        raise ValueError(f"webhook event {event_type!r} is registered twice")
-    EVENTS[event_type] = description
-    DATA_KEYS.update(data_keys)
-
+from .models import WebhookDelivery, WebhookEndpoint
 
 # An overdue milestone is announced on the first scan after its date; a scan that was not running for a few days
 # still catches up within this window, and milestones overdue for longer are not looked at again every run.
 OVERDUE_CATCH_UP_DAYS = 7
 # Deterministic message ids for the milestone scan (uuid5 of this namespace and the event's identity).
 _MILESTONE_NAMESPACE = uuid.UUID("5b0f3a52-8d4e-4c57-9a51-2f1d6b3c7e90")
-
-
-def api_link(kind: str, key) -> str:
-    """An object's API address (coordination/api/urls.py): api_link("process", 17) -> /api/v1/processes/17/."""
-    return reverse(f"api-{kind}-detail", args=[key])
 
 
 def new_message_id() -> str:
@@ -141,18 +112,14 @@ def _milestone_conditions(users: dict[int, object]) -> dict[int, Q | Value]:
 
 def payload(event_type: str, data: dict, *, at=None) -> dict:
     """The Standard Webhooks body: {"type", "timestamp", "data"}."""
-    unknown = set(data) - DATA_KEYS
-    if unknown:
-        raise ValueError(f"webhook data may hold ids only, not {sorted(unknown)}")
-    if event_type not in EVENTS:
-        raise ValueError(f"unknown webhook event {event_type!r}")
+    events.check(event_type, data)
     return {"type": event_type, "timestamp": (at or timezone.now()).isoformat(), "data": data}
 
 
 def emit(*, event_type: str, obj, data: dict, organisation: Organisation | None = None) -> list[WebhookDelivery]:
     """Record one delivery of this event for each endpoint that may hear of `obj` (see the module docstring).
-    Call it inside the service's transaction, after the change. `organisation` limits it to that organisation's
-    endpoints (a grant is announced to the grantee only).
+    Subscribed to the core's events (integrations/apps.py), so called inside the service's transaction, after the
+    change. `organisation` limits it to that organisation's endpoints (a grant is announced to the grantee only).
 
     Queries: one for the endpoints (none subscribed: that is all), one for who may read the object, one insert;
     plus the access layer's own membership look-ups for each distinct key user (one to three). The number of
@@ -170,32 +137,6 @@ def emit(*, event_type: str, obj, data: dict, organisation: Organisation | None 
         if endpoint.api_key.user_id in readers
     ]  # fmt: skip
     return WebhookDelivery.objects.bulk_create(deliveries)
-
-
-def process_stage_changed(*, process: Process, from_stage: str) -> list[WebhookDelivery]:
-    """A stage is summary information, shown to whoever sees the case (coordination/access.py), so an endpoint
-    whose key sees the case hears of it. The process's own address answers only a key that sees it in full; any
-    other reads the new stage on the case."""
-    case = process.case
-    data = {
-        "case": case.reference,
-        "process": process.pk,
-        "kind": process.kind,
-        "from_stage": from_stage,
-        "to_stage": process.stage,
-        "links": {"self": api_link("process", process.pk), "case": api_link("case", case.reference)},
-    }
-    return emit(event_type=PROCESS_STAGE_CHANGED, obj=case, data=data)
-
-
-def access_granted(*, case: Case, scope: str, target, organisation: Organisation) -> list[WebhookDelivery]:
-    """Told to the grantee organisation's endpoints whose key may now read what was granted, and to no other.
-    (A grant to a named person gives an organisation's key nothing, so it is not announced.)"""
-    data = {"scope": scope, "case": case.reference, "links": {"case": api_link("case", case.reference)}}
-    if isinstance(target, Process):
-        data["process"] = target.pk
-        data["links"]["self"] = api_link("process", target.pk)
-    return emit(event_type=ACCESS_GRANTED, obj=target, data=data, organisation=organisation)
 
 
 # --- Milestones due and overdue ----------------------------------------------------------------------

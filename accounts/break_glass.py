@@ -18,11 +18,10 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 
-from . import access, audit, grants
-from .models import AuditEntry, Case, Membership, Notification
+from coordination import access, audit, grants
+from coordination.models import AuditEntry, Case, Membership, Notification
 
 MIN_REASON_LENGTH = 20
 REASON_PREFIX = "Break glass: "
@@ -48,20 +47,6 @@ def may_break_glass(user) -> bool:
 def require_may_break_glass(user) -> None:
     if not may_break_glass(user):
         raise PermissionDenied("Your role does not allow break-glass access to a case.")
-
-
-def _managers(case: Case):
-    partnership = case.partnership
-    organisations = [partnership.local_authority_id, partnership.icb_id, partnership.police_id]
-    return (
-        Membership.objects.filter(
-            Q(organisation__in=organisations),
-            role=Membership.Role.PARTNERSHIP_MANAGER,
-            user__is_active=True,
-        )
-        .values_list("user", flat=True)
-        .distinct()
-    )
 
 
 def _until(expires_at: dt.datetime) -> str:
@@ -116,10 +101,12 @@ def break_glass(*, actor, reference: str, reason: str, request=None) -> Outcome:
         _grant_to_self(actor=actor, scope="process", target=process, fields=fields)
 
     message = _message(actor, case, expires_at, reason)
+    # The partnership's managers, as the access layer defines them for every purpose.
+    managers = access.managers_of([case.partnership])[case.partnership_id]
     Notification.objects.bulk_create(
         [
             Notification(user_id=manager, kind=Notification.Kind.ESCALATION, case=case, message=message, created_at=now)
-            for manager in _managers(case)
+            for manager in managers
         ]
     )
     audit.record(

@@ -2,7 +2,7 @@
 
 A key comes as `Authorization: Bearer pk_…`. A request that names a key is judged by that key alone: a wrong,
 revoked or expired key answers 401 even if a session cookie came too. A session counts only once its second
-factor has been given (coordination/security.py leaves /api/ to this module rather than redirecting to the
+factor has been given (accounts/security.py leaves /api/ to this module rather than redirecting to the
 second-factor page, so a script gets a 401 problem, not an HTML page); unsafe methods then need the CSRF token,
 as in the browser.
 """
@@ -12,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from coordination.models import ApiKey
+from integrations.models import ApiKey
 
 from . import keys
 

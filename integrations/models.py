@@ -1,12 +1,15 @@
 """How agency case systems connect: API keys held by an organisation, and the webhook endpoints it registers,
-with an outbox of deliveries written in the same transaction as the change they announce."""
+with an outbox of deliveries written in the same transaction as the change they announce.
+
+These models began in the core and keep the tables they had there (db_table): moving them here changed Django's
+state only (coordination/migrations/0016_integrations_moved_out.py, integrations/migrations/0001_initial.py)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .organisations import Organisation
+from coordination.models import Organisation
 
 
 class ApiKey(models.Model):
@@ -34,6 +37,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "coordination_apikey"
         ordering = ["organisation", "-created_at"]
 
     def __str__(self):
@@ -59,6 +63,7 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "coordination_webhookendpoint"
         ordering = ["organisation", "url"]
 
     def __str__(self):
@@ -86,6 +91,7 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        db_table = "coordination_webhookdelivery"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="webhook_due", condition=Q(status="pending")),
@@ -108,6 +114,7 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "coordination_webhookattempt"
         ordering = ["attempted_at", "id"]
 
     def __str__(self):
@@ -145,6 +152,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "coordination_idempotencyrecord"
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key")]
 
     def __str__(self):

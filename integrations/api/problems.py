@@ -6,19 +6,20 @@ PermissionDenied reaches a caller only about an object they may see: every view 
 the access layer shows the caller first, so anything else has already answered 404.
 """
 
-import json
-
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-CONTENT_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:parallel:problem:"
+# The document's media type and type names, and its shape, are the core's (coordination/problems.py), which answers
+# the errors met before any API view runs in the same way.
+from coordination.problems import CONTENT_TYPE
+from coordination.problems import body as _body
+
 NON_FIELD = "non_field_errors"
 
 # The problem types a caller may act on, by the exception's default code.
@@ -98,22 +99,9 @@ def too_large() -> Problem:
     )  # fmt: skip
 
 
-def _body(*, status_code: int, problem_type: str, title: str, detail: str, errors=None) -> dict:
-    body = {"type": TYPE_PREFIX + problem_type, "title": title, "status": status_code, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return body
-
-
 def problem(*, status_code: int, problem_type: str, title: str, detail: str, errors=None, headers=None) -> Response:
     body = _body(status_code=status_code, problem_type=problem_type, title=title, detail=detail, errors=errors)
     return Response(body, status=status_code, headers=headers, content_type=CONTENT_TYPE)
-
-
-def problem_document(*, status_code: int, problem_type: str, title: str, detail: str) -> HttpResponse:
-    """The same document, for an answer given before any API view runs (coordination/characters.py)."""
-    body = _body(status_code=status_code, problem_type=problem_type, title=title, detail=detail)
-    return HttpResponse(json.dumps(body), status=status_code, content_type=CONTENT_TYPE)
 
 
 def _title(status_code: int) -> str:

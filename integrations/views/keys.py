@@ -1,6 +1,6 @@
 """API keys, for an organisation's administrators: the organisation's keys, issuing one (shown once), revoking
 one. Another organisation's key is a 404; the page itself is no secret (403 to people who administer nothing).
-Webhook endpoints, which act as these keys, are managed from here too (coordination/views/webhooks.py)."""
+Webhook endpoints, which act as these keys, are managed from here too (integrations/views/webhooks.py)."""
 
 import datetime as dt
 
@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coordination.forms import date_field
+from coordination.views.forms import run_service
+
 from ..api import keys
-from ..forms import date_field
 from ..models import ApiKey
-from .forms import run_service
 
 
 class KeyForm(forms.Form):

@@ -10,7 +10,8 @@ from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from .. import extensions
+from coordination import extensions
+
 from .views import cases, milestones, notifications, organisations, processes
 
 

@@ -1,6 +1,6 @@
-"""Sending webhook deliveries: the outbox rows coordination/webhooks.py writes with each change.
+"""Sending webhook deliveries: the outbox rows integrations/webhooks.py writes with each change.
 
-`send_due`, run by beat every 30 seconds (coordination.tasks.send_webhooks), sends each pending delivery whose
+`send_due`, run by beat every 30 seconds (integrations.tasks.send_webhooks), sends each pending delivery whose
 time has come, signed the Standard Webhooks way (headers webhook-id, webhook-timestamp, webhook-signature; the
 `standardwebhooks` library's HMAC-SHA256 over "id.timestamp.body" with the endpoint's whsec_ secret).
 
@@ -44,7 +44,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from . import audit, batches
+from coordination import audit, batches
+
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)

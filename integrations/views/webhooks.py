@@ -9,10 +9,11 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coordination.events import EVENTS
+from coordination.views.forms import run_service
+
 from .. import webhook_delivery, webhook_endpoints
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from ..webhooks import EVENTS
-from .forms import run_service
 
 RECENT_DELIVERIES = 50
 Pending, Failed = WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED

@@ -6,8 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
-from .. import audit, break_glass
-from .forms import run_service
+from coordination import audit
+from coordination.views.forms import run_service
+
+from .. import break_glass
 
 
 class BreakGlassForm(forms.Form):

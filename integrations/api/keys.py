@@ -22,7 +22,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coordination import audit
-from coordination.models import ApiKey, Membership, Organisation
+from coordination.models import Membership, Organisation
+from integrations.models import ApiKey
 
 PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 PREFIX_LENGTH = 8
@@ -81,6 +82,11 @@ def administered_organisations(user) -> QuerySet[Organisation]:
     ).distinct()
 
 
+def may_manage_integrations(user) -> bool:
+    """Whether the user administers any organisation, so manages its keys and webhooks (the Integrations link)."""
+    return administered_organisations(user).exists()
+
+
 def may_manage_keys(user, organisation: Organisation) -> bool:
     return administered_organisations(user).filter(pk=organisation.pk).exists()
 
@@ -112,7 +118,7 @@ def key_create(
     secret: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Issue a key; returns it with the whole key in plain text, which is shown once and never kept.
-    `prefix` and `secret` are for the demo's published key only (coordination/demo.py); leave them out."""
+    `prefix` and `secret` are for the demo's published key only (integrations/demo.py); leave them out."""
     if not may_manage_keys(actor, organisation):
         raise PermissionDenied(f"Only {organisation.display_name}'s administrators can issue its API keys.")
     errors = {}

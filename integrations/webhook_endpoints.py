@@ -1,6 +1,6 @@
 """An organisation's administrators register, enable, disable and re-key its webhook endpoints. One transaction
 each, audited (the secret never is). An endpoint acts as one of the organisation's API keys: it hears only of
-what that key may read (coordination/webhooks.py)."""
+what that key may read (integrations/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import audit
+from coordination import audit
+from coordination.events import EVENTS
+from coordination.models import Organisation
+
 from .api.keys import administered_organisations
-from .models import ApiKey, Organisation, WebhookDelivery, WebhookEndpoint
+from .models import ApiKey, WebhookDelivery, WebhookEndpoint
 from .webhook_delivery import url_problem
-from .webhooks import EVENTS
 
 
 def may_manage_webhooks(user) -> bool:

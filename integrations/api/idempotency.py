@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.utils.encoders import JSONEncoder
 
-from coordination.models import IdempotencyRecord
+from integrations.models import IdempotencyRecord
 
 from .problems import Problem
 
@@ -123,7 +123,7 @@ def release(record: IdempotencyRecord) -> None:
 
 
 def purge_expired(*, now=None) -> int:
-    """Forget answers older than RETENTION; run hourly by beat (coordination.tasks.purge_idempotency_records)."""
+    """Forget answers older than RETENTION; run hourly by beat (integrations.tasks.purge_idempotency_records)."""
     now = now or timezone.now()
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - RETENTION).delete()
     return deleted
