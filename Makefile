@@ -90,6 +90,7 @@ test: install-dev static
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 # Django's deployment checks with the settings a production installation would have.
 check-deploy: install

@@ -1,7 +1,7 @@
 """What an app adds to the portal around the core: its pages' URLs, its part of the REST API, its link in the
-navigation (shown to everyone, or to those its `visible` answers yes for), its section on the case page, and what
-seed_demo keeps up to date in the demo. An app registers these when Django starts (its AppConfig.ready); the core's
-URLs, header, case page and demo command then include them without naming the app."""
+navigation (shown to everyone, or to those its `visible` answers yes for) and its section on the case page. An app
+registers these when Django starts (its AppConfig.ready); the core's URLs, header and case page then include them
+without naming the app."""
 
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ _web_urls: list[str] = []
 _api_urls: list[str] = []
 _nav: list[NavLink] = []
 _case_sections: list[CaseSection] = []
-_demo_upkeep: list[Callable[[], object]] = []
 
 
 def add_urls(module: str, *, api: str = "") -> None:
@@ -56,13 +55,6 @@ def add_case_section(section: CaseSection) -> None:
         _case_sections.append(section)
 
 
-def add_demo_upkeep(upkeep: Callable[[], object]) -> None:
-    """Run by seed_demo every time, after loading the demo (or finding it loaded): gives a demo database made before
-    the app added to the demo what it added, as the demo's second factors are given (coordination/demo.py)."""
-    if upkeep not in _demo_upkeep:
-        _demo_upkeep.append(upkeep)
-
-
 def web_urls() -> list[str]:
     return list(_web_urls)
 
@@ -77,7 +69,3 @@ def nav_links() -> list[NavLink]:
 
 def case_sections() -> list[CaseSection]:
     return list(_case_sections)
-
-
-def demo_upkeep() -> list[Callable[[], object]]:
-    return list(_demo_upkeep)

@@ -1,7 +1,10 @@
 """Browser forms. They only shape input; the rules live in services."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
 from django.utils import timezone
 
@@ -326,3 +329,17 @@ class GrantForm(forms.Form):
         self.fields["user"].label_from_instance = _user_label
         self.fields["process"].queryset = case.processes.all()
         self.fields["process"].label_from_instance = lambda p: p.kind_label
+
+
+# Running a service from a form: errors the service raises land on the form, which keeps what was typed.
+def run_service(form: forms.Form, service: Callable[[], object]):
+    """Call the service; on a ValidationError put its messages on the form and return None."""
+    try:
+        return service()
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            form.add_error(None, error)
+        return None

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "sharing",
     "accounts",
     "integrations",
+    # The fictional demo world, built through all of the above (manage.py seed_demo); nothing depends on it.
+    "demo",
 ]
 
 MIDDLEWARE = [

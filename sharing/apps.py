@@ -16,11 +16,10 @@ class SharingConfig(AppConfig):
 
     def ready(self):
         from coordination import access as core_access
-        from coordination import demo, extensions, subjects
+        from coordination import extensions, subjects
         from coordination.summaries import documents as pdf_documents
 
         from . import access, deadlines, summaries, webhooks
-        from .demo import build as build_demo_requests
         from .models import Document, DocumentVersion, SharingRequest
 
         # The response rules are data like the national timescales: seeded once, corrected in the admin.
@@ -35,8 +34,6 @@ class SharingConfig(AppConfig):
         # Its part of the PDF case summary, and the organisation's register as a PDF of its own.
         pdf_documents.add_case_section(summaries.CASE_SECTION)
         pdf_documents.add_organisation_document(summaries.ORGANISATION_REGISTER)
-        # Requests at each point of their workflow, on the demo's cases.
-        demo.add_step(build_demo_requests)
         # Its pages and its part of the REST API, a link in the header and a section on the case page.
         extensions.add_urls("sharing.urls", api="sharing.api.urls")
         extensions.add_case_section(extensions.CaseSection("sharing/_case_section.html", lambda case, user: {}))

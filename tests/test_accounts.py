@@ -20,7 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from accounts.security import LAST_ACTIVITY, SIGNED_IN_AT
-from coordination.demo import DEMO_BACKUP_CODES, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from demo.loader import load_demo
+from demo.world import DEMO_BACKUP_CODES, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.factories import PASSWORD, UserFactory, authenticator, totp_code, verified_login
 
 pytestmark = pytest.mark.django_db

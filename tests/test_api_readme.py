@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from coordination import clock
-from coordination.demo import DEMO_API_KEY, load_demo
+from demo.loader import load_demo
+from demo.world import DEMO_API_KEY
 from sharing import deadlines
 from sharing.models import SharingDecision, SharingRequest
 

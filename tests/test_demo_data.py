@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from coordination import kinds
-from coordination.demo import DEMO_API_KEY, DEMO_API_PREFIX, DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from coordination.models import Case, ChildIdentity, Membership, Pause, Process, Relationship, StageChange
+from demo.loader import load_demo
+from demo.world import DEMO_API_KEY, DEMO_API_PREFIX, DEMO_LOGINS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,25 @@ def test_the_demo_has_information_requests_at_each_point_of_the_workflow():
     assert overdue.get().due_date < timezone.localdate()  # one request is overdue at the trust
     disclosed = SharingRequest.objects.get(status="disclosed")
     assert disclosed.disclosures.get().versions.get().sha256
+
+
+def test_a_stage_added_to_a_kind_does_not_break_the_demo(monkeypatch):
+    """The stories name the stages they want reached; the way there comes from the kind's own stages, so a stage
+    the law adds between two of them is passed through rather than refused."""
+    import dataclasses
+
+    from coordination.kinds import Stage
+
+    lcspr = kinds.get("lcspr")
+    stages = []
+    for stage in lcspr.stages:
+        if stage.key == "analysis":
+            stages.append(dataclasses.replace(stage, next=("emerging_findings",)))
+            stages.append(Stage("emerging_findings", "Emerging findings shared", next=("draft_report",)))
+        else:
+            stages.append(stage)
+    monkeypatch.setitem(kinds._registry, "lcspr", dataclasses.replace(lcspr, stages=tuple(stages)))
+    assert load_demo()
+    published = Process.objects.get(kind="lcspr", case__pseudonym="Child C")
+    assert published.stage == "action_plan_monitoring"
+    assert published.stage_changes.filter(to_stage="emerging_findings").exists()

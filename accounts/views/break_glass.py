@@ -7,7 +7,7 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
 from coordination import audit
-from coordination.views.forms import run_service
+from coordination.forms import run_service
 
 from .. import break_glass
 

@@ -4,8 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access, grants, selectors
-from ..forms import GrantForm
-from .forms import run_service
+from ..forms import GrantForm, run_service
 
 
 @login_required

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .. import access, audit, extensions, selectors, services
-from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm
+from ..forms import CaseCloseForm, CaseDatesForm, CaseOpenForm, run_service
 from ..summaries import selectors as summary_selectors
 from ..timeline import build_timeline
-from .forms import run_service
 
 CASES_PER_PAGE = 25
 

@@ -5,9 +5,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import access, clock, corrections, selectors
-from ..forms import MilestoneCompleteForm, MilestoneExtendForm, MilestoneTriggerCorrectForm, MilestoneWaiveForm
+from ..forms import (
+    MilestoneCompleteForm,
+    MilestoneExtendForm,
+    MilestoneTriggerCorrectForm,
+    MilestoneWaiveForm,
+    run_service,
+)
 from ..models import Milestone
-from .forms import run_service
 
 ACTIONS = {
     "complete": (MilestoneCompleteForm, clock.milestone_complete, "Mark as met", "Milestone marked as met."),

@@ -14,8 +14,8 @@ from ..forms import (
     ProcessPauseForm,
     ProcessResumeForm,
     details_form_class,
+    run_service,
 )
-from .forms import run_service
 
 
 def _case_and_process(request, reference, pk):

@@ -5,8 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import access, selectors, services
-from ..forms import RelationshipEndForm, RelationshipForm
-from .forms import run_service
+from ..forms import RelationshipEndForm, RelationshipForm, run_service
 
 
 @login_required

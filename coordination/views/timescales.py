@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access, kinds, rules, subjects
-from ..forms import ClosureDayForm, LocalRuleForm
+from ..forms import ClosureDayForm, LocalRuleForm, run_service
 from ..models import ClosureDay, Partnership, RuleChoice, TimescaleRule
-from .forms import run_service
 
 
 def _managed_partnership(request) -> Partnership | None:

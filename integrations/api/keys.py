@@ -118,7 +118,7 @@ def key_create(
     secret: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Issue a key; returns it with the whole key in plain text, which is shown once and never kept.
-    `prefix` and `secret` are for the demo's published key only (integrations/demo.py); leave them out."""
+    `prefix` and `secret` are for the demo's published key only (demo/api_key.py); leave them out."""
     if not may_manage_keys(actor, organisation):
         raise PermissionDenied(f"Only {organisation.display_name}'s administrators can issue its API keys.")
     errors = {}

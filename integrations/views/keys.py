@@ -12,8 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coordination.forms import date_field
-from coordination.views.forms import run_service
+from coordination.forms import date_field, run_service
 
 from ..api import keys
 from ..models import ApiKey

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coordination.events import EVENTS
-from coordination.views.forms import run_service
+from coordination.forms import run_service
 
 from .. import webhook_delivery, webhook_endpoints
 from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -6,9 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coordination import access as core_access
-from coordination.forms import date_field
+from coordination.forms import date_field, run_service
 from coordination.models import Organisation
-from coordination.views.forms import run_service
 
 from .. import access, grants
 from ..models import SharingRequest

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coordination import access as core_access
 from coordination import selectors
-from coordination.views.forms import run_service
+from coordination.forms import run_service
 
 from .. import access, documents
 from ..document_forms import DocumentUploadForm, VersionUploadForm

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coordination import access as core_access
 from coordination import selectors as core_selectors
-from coordination.views.forms import run_service
+from coordination.forms import run_service
 
 from .. import access, documents, selectors, services, workflow
 from ..forms import ACTION_FORMS, DecisionForm, DisclosureForm, RequestForm

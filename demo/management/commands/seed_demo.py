@@ -2,15 +2,15 @@
 
 from django.core.management.base import BaseCommand
 
-from coordination import extensions
-from coordination.demo import (
+from demo.api_key import ensure_demo_api_key
+from demo.loader import load_demo
+from demo.world import (
     DEMO_API_KEY,
     DEMO_BACKUP_CODES,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
     ensure_demo_second_factors,
-    load_demo,
 )
 
 
@@ -22,11 +22,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present; left as it is.")
-        # Separate from the load, so a demo database from before the second factor gets it too, and one from
-        # before an app added to the demo (the integrations app's published API key) gets what it added.
+        # Separate from the load, so a demo database from before the second factor (or the published API key) gets
+        # them too.
         ensure_demo_second_factors()
-        for upkeep in extensions.demo_upkeep():
-            upkeep()
+        ensure_demo_api_key()
         # Printed every time, so that whoever starts the server can see how to sign in.
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:

@@ -1,5 +1,5 @@
 """Demo information-sharing requests on the Northshire cases, one at each point of the workflow, made through
-sharing.services like everything else in the demo. Called by coordination.demo after the grants are made.
+sharing.services like everything else in the demo, once the cases and their grants exist.
 
 The only liberty taken: a request meant to look older has its submission moved back in time, and its response
 deadline worked out again from that date, so the demo shows requests due soon and overdue.
@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from coordination.models import Case
 from coordination.working_days import add_working_days
-
-from . import deadlines, documents, services
-from .models import SharingRequest, StatusChange
+from sharing import deadlines, documents, services
+from sharing.models import SharingRequest, StatusChange
 
 _BASE = {
     "data_categories": "Case records, contact and referral notes",

@@ -1,10 +1,14 @@
 """The demo's published API key, for the README's examples: a read-and-write key of the trust, whose case system
-answers the health-records request overdue there. The key and its name are the demo's (coordination/demo.py), where
-the rest of what seed_demo prints is."""
+answers the health-records request overdue there. The key and its name are the demo world's (demo/world.py), with
+the rest of what seed_demo prints."""
 
 from django.contrib.auth import get_user_model
 
-from coordination.demo import (
+from coordination.models import Organisation
+from integrations.api import keys
+from integrations.models import ApiKey
+
+from .world import (
     DEMO_API_KEY,
     DEMO_API_KEY_NAME,
     DEMO_API_PREFIX,
@@ -12,10 +16,6 @@ from coordination.demo import (
     ORGANISATIONS,
     demo_loaded,
 )
-from coordination.models import Organisation
-
-from .api import keys
-from .models import ApiKey
 
 
 def ensure_demo_api_key() -> bool:
@@ -30,8 +30,3 @@ def ensure_demo_api_key() -> bool:
     keys.key_create(actor=admin, organisation=trust, name=DEMO_API_KEY_NAME, scope=ApiKey.Scope.READ_WRITE,
                     prefix=DEMO_API_PREFIX, secret=DEMO_API_KEY.split("_", 2)[2])  # fmt: skip
     return True
-
-
-def demo_step(*, orgs, users) -> None:
-    """As a step of loading the demo (coordination.demo.add_step): the key, once the trust and its people exist."""
-    ensure_demo_api_key()
