@@ -90,10 +90,20 @@ def granted_q(user, user_model, group_model, codename: str) -> Q:
 # --- Partnerships ----------------------------------------------------------------------------------
 
 
+def _as_manager(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """The memberships in which someone manages a partnership: that role, in one of its statutory partners."""
+    return memberships.filter(role=Membership.Role.PARTNERSHIP_MANAGER)
+
+
+def manages_for(user, organisation: Organisation) -> bool:
+    """Whether the user is a partnership manager on behalf of this organisation (one of a partnership's partners)."""
+    return user.is_active and _as_manager(memberships_of(user)).filter(organisation=organisation).exists()
+
+
 def partnerships_managed_by(user) -> QuerySet[Partnership]:
     if not user.is_authenticated or not user.is_active:
         return Partnership.objects.none()
-    manager_orgs = memberships_of(user).filter(role=Membership.Role.PARTNERSHIP_MANAGER).values("organisation")
+    manager_orgs = _as_manager(memberships_of(user)).values("organisation")
     return Partnership.objects.filter(
         Q(local_authority__in=manager_orgs) | Q(icb__in=manager_orgs) | Q(police__in=manager_orgs)
     )
@@ -106,10 +116,8 @@ def managers_of(partnerships: Iterable[Partnership]) -> dict[int, dict[int, obje
     partnerships = {p.pk: p for p in partnerships}
     partners = {p.pk: (p.local_authority_id, p.icb_id, p.police_id) for p in partnerships.values()}
     by_org: dict[int, list] = defaultdict(list)
-    memberships = Membership.objects.filter(
-        role=Membership.Role.PARTNERSHIP_MANAGER,
-        organisation_id__in={org for orgs in partners.values() for org in orgs},
-        user__is_active=True,
+    memberships = _as_manager(Membership.objects.all()).filter(
+        organisation_id__in={org for orgs in partners.values() for org in orgs}, user__is_active=True
     ).select_related("user")
     for membership in memberships.order_by("user_id"):
         by_org[membership.organisation_id].append(membership.user)

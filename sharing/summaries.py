@@ -9,7 +9,7 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from coordination.access import managers_of
+from coordination.access import manages_for
 from coordination.models import Case, Milestone, Organisation, Partnership
 from coordination.summaries.content import reader_of
 from coordination.summaries.documents import CaseSection, OrganisationDocument
@@ -67,13 +67,9 @@ def _scope(*, user, organisation: Organisation) -> Q:
     """Requests to or from the organisation and, for one of the partnership's managers there, every submitted
     request on the partnership's cases."""
     scope = Q(requesting_organisation=organisation) | Q(providing_organisation=organisation)
-    partnerships = Partnership.objects.filter(
-        Q(local_authority=organisation) | Q(icb=organisation) | Q(police=organisation)
-    )
-    managed_here = [p.pk for p, managers in zip(partnerships, managers_of(partnerships).values(), strict=True)
-                    if user.pk in managers]  # fmt: skip
-    if managed_here:
-        scope |= Q(case__partnership__in=managed_here)
+    if manages_for(user, organisation):
+        partners = Q(local_authority=organisation) | Q(icb=organisation) | Q(police=organisation)
+        scope |= Q(case__partnership__in=Partnership.objects.filter(partners))
     return scope
 
 
