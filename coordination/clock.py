@@ -252,7 +252,6 @@ class Worked:
     """A milestone's due date as worked out from its rule, trigger, pauses and extension, with the words."""
 
     base_due: dt.date  # the rule's date, as if nothing held the clock
-    law_due: dt.date  # the rule's date once the pauses that stop it are counted
     due: dt.date  # what stands: the law's date, or a later extension
     explanation: str
     extension_overtaken: bool
@@ -302,7 +301,7 @@ def work_out(
                 f"date stands: the extension needs reviewing"
             )
     text += f". {rule.source}; {rule.get_verification_display()}."
-    return Worked(base.due, law.due, due, text, overtaken)
+    return Worked(base.due, due, text, overtaken)
 
 
 def _latest_extension(milestone: Milestone):

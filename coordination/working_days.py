@@ -256,10 +256,6 @@ class DueDate:
     # none: a weekend, or the trigger day).
     pauses: tuple[PauseEffect, ...] = ()
 
-    @property
-    def days_paused(self) -> int:
-        return sum(effect.days for effect in self.pauses)
-
     def explanation(self, trigger_label: str) -> str:
         """Plain English, e.g. "15 working days after Mon 21 Dec 2026 (notification), skipping 25 and 28 Dec and
         1 Jan", with "; paused 4–8 Jan 2027 (Awaiting information), 5 working days; due Thu 21 Jan 2027" added when
